@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ENV_VARS, type ServerConfig } from '../config.js';
+import { serve } from '../server/serve.js';
+import { CliError, loadBackend } from './load-backend.js';
+import { VERSION } from '../version.js';
+
+interface StartFlags {
+  port?: string;
+  host?: string;
+  modelDir?: string;
+  basicAuthUser?: string;
+  basicAuthPass?: string;
+  logLevel?: string;
+  cacheType?: string;
+  basePath?: string;
+  maxBodySize?: string;
+  strictValidation?: boolean;
+  debug?: boolean;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lsml')
+    .description('Label Studio ML backends in TypeScript')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('start')
+    .description('Serve the default export of a model file (.ts or .js) as a Label Studio ML backend')
+    .argument('<model-file>', 'file whose default export is a LabelStudioMLBase subclass or a defineBackend() result')
+    .addOption(new Option('-p, --port <port>', 'port to listen on (default 9090)').env(ENV_VARS.port))
+    .addOption(new Option('--host <host>', 'interface to bind (default 0.0.0.0)').env(ENV_VARS.host))
+    .addOption(new Option('--model-dir <dir>', 'directory for cache.db and model artifacts (default .)').env(ENV_VARS.modelDir))
+    .addOption(
+      new Option('--basic-auth-user <user>', 'HTTP basic auth user; auth is on only when user and password are both set').env(
+        'ML_SERVER_BASIC_AUTH_USER',
+      ),
+    )
+    .addOption(new Option('--basic-auth-pass <pass>', 'HTTP basic auth password').env('ML_SERVER_BASIC_AUTH_PASS'))
+    .addOption(
+      new Option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default INFO)').env(ENV_VARS.logLevel),
+    )
+    .addOption(new Option('--cache-type <type>', 'state store: sqlite (default) or memory').env(ENV_VARS.cacheType))
+    .addOption(new Option('--base-path <path>', 'serve every route under this path prefix, e.g. /ml').env(ENV_VARS.basePath))
+    .addOption(new Option('--max-body-size <size>', 'largest request body accepted (default 50mb)').env(ENV_VARS.maxBodySize))
+    .addOption(
+      new Option(
+        '--strict-validation',
+        `answer 500 when a prediction does not match the label config (default: log a warning) (env: ${ENV_VARS.strictValidation}=1)`,
+      ),
+    )
+    .addOption(new Option('-d, --debug', `include stack traces in error responses and CLI errors (env: ${ENV_VARS.debug}=1)`))
+    .addHelpText(
+      'after',
+      '\nBasic auth also reads BASIC_AUTH_USER / BASIC_AUTH_PASS. Label Studio media access reads LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.\n\nExample:\n  npx lsml start model.ts --port 9090 --host 127.0.0.1',
+    )
+    .action(async (file: string, flags: StartFlags) => {
+      const ModelClass = await loadBackend(file);
+      const overrides: Partial<ServerConfig> = {
+        port: flags.port === undefined ? undefined : parsePort(flags.port),
+        host: flags.host,
+        modelDir: flags.modelDir,
+        basicAuthUser: flags.basicAuthUser,
+        basicAuthPass: flags.basicAuthPass,
+        logLevel: flags.logLevel,
+        cacheType: flags.cacheType?.toLowerCase(),
+        basePath: flags.basePath,
+        maxBodySize: flags.maxBodySize,
+        strictValidation: flags.strictValidation,
+        debug: flags.debug,
+      };
+      await serve(ModelClass, overrides);
+    });
+
+  return program;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`Invalid port: ${value}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const debug = process.argv.includes('--debug') || process.argv.includes('-d');
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CliError && !debug) {
+      process.stderr.write(`lsml: ${err.message}\n`);
+    } else {
+      process.stderr.write(`lsml: ${err instanceof Error ? (debug ? err.stack : err.message) : String(err)}\n`);
+    }
+    process.exit(2);
+  }
+}
+
+void main();

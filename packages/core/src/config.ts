@@ -1,0 +1,71 @@
+/**
+ * Server settings and the environment variables behind them. Names follow the Python SDK (§8.1) where
+ * one exists; lsml's own additions start with `LSML_`.
+ */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  modelDir: string;
+  basicAuthUser?: string;
+  basicAuthPass?: string;
+  logLevel: string;
+  /** Include stack traces in 500 bodies. */
+  debug: boolean;
+  cacheType: string;
+  /** Path prefix the routes are served under, e.g. `/ml` (no trailing slash). */
+  basePath: string;
+  /** Largest accepted request body, in bytes or a size string such as `50mb`. */
+  maxBodySize: string | number;
+  /** A prediction that fails `validatePrediction` gives a 500 instead of a log warning. */
+  strictValidation: boolean;
+  /** How long SIGTERM waits for in-flight requests before closing connections (ms). */
+  shutdownTimeoutMs: number;
+}
+
+export const ENV_VARS = {
+  port: 'PORT',
+  host: 'HOST',
+  modelDir: 'MODEL_DIR',
+  basicAuthUser: 'BASIC_AUTH_USER',
+  basicAuthPass: 'BASIC_AUTH_PASS',
+  logLevel: 'LOG_LEVEL',
+  debug: 'DEBUG',
+  cacheType: 'CACHE_TYPE',
+  basePath: 'LSML_BASE_PATH',
+  maxBodySize: 'LSML_MAX_BODY_SIZE',
+  strictValidation: 'LSML_STRICT_VALIDATION',
+  shutdownTimeoutMs: 'LSML_SHUTDOWN_TIMEOUT_MS',
+} as const satisfies Record<keyof ServerConfig, string>;
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+export function normalizeBasePath(p: string | undefined): string {
+  if (!p || p === '/') return '';
+  const withSlash = p.startsWith('/') ? p : `/${p}`;
+  return withSlash.replace(/\/+$/, '');
+}
+
+/** Read settings from the environment; `overrides` (CLI flags, code) win. */
+export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<ServerConfig>;
+  const port = Number(env.PORT ?? 9090);
+  const config: ServerConfig = {
+    port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 9090,
+    host: env.HOST ?? '0.0.0.0',
+    modelDir: env.MODEL_DIR ?? '.',
+    basicAuthUser: env.BASIC_AUTH_USER || undefined,
+    basicAuthPass: env.BASIC_AUTH_PASS || undefined,
+    logLevel: env.LOG_LEVEL ?? 'INFO',
+    debug: truthy(env.DEBUG),
+    cacheType: (env.CACHE_TYPE ?? 'sqlite').toLowerCase(),
+    basePath: normalizeBasePath(env.LSML_BASE_PATH),
+    maxBodySize: env.LSML_MAX_BODY_SIZE ?? '50mb',
+    strictValidation: truthy(env.LSML_STRICT_VALIDATION),
+    shutdownTimeoutMs: Number(env.LSML_SHUTDOWN_TIMEOUT_MS ?? 30_000),
+    ...defined,
+  };
+  config.basePath = normalizeBasePath(config.basePath);
+  return config;
+}

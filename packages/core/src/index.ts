@@ -1,0 +1,37 @@
+// Protocol
+export * from './protocol/types.js';
+export { ModelResponse, normalizePredictions, type ModelResponseInit, type SerializedPrediction } from './protocol/model-response.js';
+
+// Label config
+export * from './label-config/index.js';
+
+// Model
+export {
+  LabelStudioMLBase,
+  isBackendClass,
+  type BackendClass,
+  type ModelInit,
+  type PredictOptions,
+  type PredictReturn,
+} from './model/label-studio-ml-base.js';
+export { defineBackend, type BackendDefinition } from './model/define-backend.js';
+export { bumpVersion, INITIAL_MODEL_VERSION } from './model/model-version.js';
+
+// State
+export type { StateStore, MaybePromise } from './state/state-store.js';
+export { MemoryStore } from './state/memory-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './state/sqlite-store.js';
+export { createStateStore } from './state/create-state-store.js';
+
+// Media
+export * from './media/index.js';
+
+// Server
+export { createServer, type CreateServerOptions, type LsmlServer } from './server/create-server.js';
+export { serve, type ServeOptions } from './server/serve.js';
+export { HttpError } from './server/http-errors.js';
+export { ModelRegistry } from './server/model-registry.js';
+export { loadConfig, ENV_VARS, type ServerConfig } from './config.js';
+export { createLogger, type Logger, type CreateLoggerOptions } from './logger.js';
+export { loadBackend, CliError } from './cli/load-backend.js';
+export { VERSION } from './version.js';

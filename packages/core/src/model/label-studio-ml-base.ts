@@ -1,0 +1,214 @@
+import type { Logger } from 'pino';
+import { LabelInterface } from '../label-config/label-interface.js';
+import { parseConfig, type ParsedLabelConfig } from '../label-config/parse-config.js';
+import type { ModelResponse } from '../protocol/model-response.js';
+import type { InteractiveContext, PredictionValue, Task, WebhookData, WebhookEvent } from '../protocol/types.js';
+import { MemoryStore } from '../state/memory-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { createLogger } from '../logger.js';
+import { bumpVersion, INITIAL_MODEL_VERSION } from './model-version.js';
+
+/** Marks backend classes across copies of this package (a CJS and an ESM copy are different classes). */
+export const BACKEND_BRAND = Symbol.for('lsml.LabelStudioMLBase');
+
+export interface ModelInit {
+  /** Project id as a string: `"7"`, or `"None"` for a `/predict` without project (Python-compatible). */
+  projectId: string;
+  /** The project's label config (XML); `null` when the request carried none. */
+  labelConfig?: string | null;
+  store?: StateStore;
+  logger?: Logger;
+}
+
+export interface PredictOptions {
+  /** Interactive context (§5.5): `null` for batch prediction, `{}` when the request had no `params`. */
+  context: InteractiveContext | null | Record<string, never>;
+  /** Remaining `params` keys: `login`, `password` and anything else Label Studio sends. */
+  params: Record<string, unknown>;
+}
+
+/** What `predict` may return (§4.4 step 6). */
+export type PredictReturn =
+  | ModelResponse
+  | PredictionValue[]
+  | Array<PredictionValue | PredictionValue[]>
+  | Array<Record<string, unknown>>
+  | { predictions: unknown[]; [key: string]: unknown }
+  | null
+  | undefined;
+
+export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
+  new (init: ModelInit): T;
+  readonly name: string;
+  create(init: ModelInit): Promise<T>;
+}
+
+/**
+ * The base class of every backend: the TypeScript counterpart of Python's `LabelStudioMLBase`.
+ *
+ * Difference from Python (§6.1): Python builds a new instance for every request and runs `setup()` each
+ * time. lsml keeps one instance per (project, label config) and runs `setup()` once when it is created,
+ * so a model loaded in `setup()` stays in memory and a version written by `fit()` is not overwritten
+ * by the next request. Anything that must be shared between processes goes through `get`/`set`.
+ */
+export class LabelStudioMLBase {
+  static readonly [BACKEND_BRAND] = true;
+
+  readonly projectId: string;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  /** The label config this instance serves; `null` if none was ever sent for the project. */
+  labelConfig: string | null;
+  /** `parseConfig(labelConfig)`: the Python `parse_config` structure; `{}` without a config. */
+  parsedLabelConfig: ParsedLabelConfig = {};
+  /** Set when a label config is known; Python leaves `label_interface` unset in that case too. */
+  labelInterface: LabelInterface | undefined;
+
+  private versionSnapshot: string = INITIAL_MODEL_VERSION;
+  private extraParamsSnapshot: string | null = null;
+
+  constructor(init: ModelInit) {
+    this.projectId = init.projectId ?? '';
+    this.labelConfig = init.labelConfig ?? null;
+    this.store = init.store ?? new MemoryStore();
+    this.logger = (init.logger ?? createLogger()).child({ project: this.projectId });
+  }
+
+  /** Build and initialise an instance: what the server does once per (project, label config). */
+  static async create<T extends LabelStudioMLBase>(this: new (init: ModelInit) => T, init: ModelInit): Promise<T> {
+    const model = new this(init);
+    await model.initialize();
+    return model;
+  }
+
+  /**
+   * Python's constructor steps (§6.1): remember the label config (store it if it changed), make sure a
+   * model version exists, then run the user's `setup()`.
+   */
+  async initialize(): Promise<void> {
+    if (this.labelConfig === null) {
+      // Unlike Python, fall back to the config Label Studio sent earlier for this project.
+      const stored = await this.store.get(this.projectId, 'label_config');
+      if (stored) this.labelConfig = stored;
+    }
+    if (this.labelConfig !== null) {
+      await this.useLabelConfig(this.labelConfig);
+    } else {
+      this.logger.warn('No label config given for this project: labelInterface is unset');
+    }
+    const version = await this.store.get(this.projectId, 'model_version');
+    if (!version) await this.store.set(this.projectId, 'model_version', INITIAL_MODEL_VERSION);
+    await this.refresh();
+    await this.setup();
+  }
+
+  private async useLabelConfig(config: string): Promise<void> {
+    // LabelInterface throws a LabelConfigError on malformed XML (and on "", like Python).
+    this.labelInterface = new LabelInterface(config);
+    this.parsedLabelConfig = parseConfig(config);
+    const stored = await this.store.get(this.projectId, 'label_config');
+    if (stored !== config) {
+      await this.store.set(this.projectId, 'label_config', config);
+      await this.store.set(this.projectId, 'parsed_label_config', JSON.stringify(this.parsedLabelConfig));
+    }
+  }
+
+  /** Re-read the values the sync getters expose; the server calls it before each request. */
+  async refresh(): Promise<void> {
+    const [version, extra] = await this.store.getMany(this.projectId, ['model_version', 'extra_params']);
+    this.versionSnapshot = version || INITIAL_MODEL_VERSION;
+    this.extraParamsSnapshot = extra ?? null;
+  }
+
+  // ---- user hooks -------------------------------------------------------------------------------
+
+  /** Runs once when the instance is created (Python: on every request). Load weights here. */
+  async setup(): Promise<void> {}
+
+  /** Return predictions for `tasks`, in the same order. The base class predicts nothing. */
+  async predict(_tasks: Task[], _options: PredictOptions): Promise<PredictReturn> {
+    return null;
+  }
+
+  /** Called for the training events of `/webhook`; the return value is sent back as `result`. */
+  async fit(_event: WebhookEvent, _data: WebhookData): Promise<unknown> {
+    return null;
+  }
+
+  // ---- per-project state ------------------------------------------------------------------------
+
+  async get(key: string): Promise<string | null> {
+    return this.store.get(this.projectId, key);
+  }
+
+  /** Values are strings, as in Python; use `setJSON` for anything else. */
+  async set(key: string, value: string): Promise<void> {
+    await this.store.set(this.projectId, key, value);
+    if (key === 'model_version') this.versionSnapshot = value || INITIAL_MODEL_VERSION;
+    if (key === 'extra_params') this.extraParamsSnapshot = value;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.store.has(this.projectId, key);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.store.delete(this.projectId, key);
+  }
+
+  async getJSON<T = unknown>(key: string): Promise<T | null> {
+    const raw = await this.get(key);
+    return raw === null ? null : (JSON.parse(raw) as T);
+  }
+
+  async setJSON(key: string, value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`setJSON(${key}): value is not JSON-serialisable`);
+    await this.set(key, text);
+  }
+
+  // ---- model version ----------------------------------------------------------------------------
+
+  /** The current version string as of the start of this request (or the last `set`). */
+  get modelVersion(): string {
+    return this.versionSnapshot;
+  }
+
+  async getModelVersion(): Promise<string> {
+    const v = await this.get('model_version');
+    this.versionSnapshot = v || INITIAL_MODEL_VERSION;
+    return this.versionSnapshot;
+  }
+
+  async setModelVersion(version: string): Promise<void> {
+    await this.set('model_version', version);
+  }
+
+  /**
+   * Minor-bump the stored version and return it. Python's `bump_model_version` is a no-op for semver
+   * and throws otherwise (Q15); this one really bumps (see `bumpVersion`).
+   */
+  async bumpModelVersion(): Promise<string> {
+    const next = bumpVersion(await this.getModelVersion());
+    await this.setModelVersion(next);
+    return next;
+  }
+
+  /** `extra_params` from `/setup`, JSON-parsed (Python's property); `{}` when unset. */
+  get extraParams(): Record<string, unknown> {
+    const raw = this.extraParamsSnapshot;
+    if (!raw) return {};
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      this.logger.warn('extra_params is not valid JSON; ignoring it');
+      return {};
+    }
+  }
+}
+
+/** True for a class extending `LabelStudioMLBase` from any copy of `@lsml/core`. */
+export function isBackendClass(value: unknown): value is BackendClass {
+  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[BACKEND_BRAND] === true;
+}

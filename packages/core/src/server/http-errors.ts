@@ -1,0 +1,44 @@
+import type { Request, Response } from 'express';
+import type { ErrorResponse } from '../protocol/types.js';
+
+/** An error that maps to a 4xx/5xx JSON answer `{status, detail, ...}`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors?: Array<{ field: string; message: string }>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** First value per query key, as Flask's `request.args.to_dict()` gives in Python's envelope. */
+export function queryArgs(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  const url = req.originalUrl ?? req.url;
+  const q = url.indexOf('?');
+  if (q < 0) return out;
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+    if (!(k in out)) out[k] = v;
+  }
+  return out;
+}
+
+export function sendError(req: Request, res: Response, status: number, detail: string, extra: Partial<ErrorResponse> = {}): void {
+  const body: ErrorResponse = { status, detail, request: queryArgs(req), ...extra };
+  res.status(status).json(body);
+}
+
+/** `Name: message` — how Python's envelope prints an exception (`ValueError: model exploded`). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return `Error: ${String(err)}`;
+}
+
+/** Python's webhook maps FileNotFoundError to 404; Node's equivalent is ENOENT. */
+export function isFileNotFound(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' || err.name === 'FileNotFoundError';
+}

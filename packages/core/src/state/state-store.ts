@@ -1,0 +1,25 @@
+/**
+ * Per-project key/value state, the same model as the Python SDK's cache (§6.2): string values,
+ * scoped by project id. Methods may be sync or async so that a Redis store fits the same interface;
+ * callers always `await` them.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface StateStore {
+  /** A short name for logs and metrics (`sqlite`, `memory`, `redis`). */
+  readonly kind: string;
+  get(projectId: string, key: string): MaybePromise<string | null>;
+  set(projectId: string, key: string, value: string): MaybePromise<void>;
+  has(projectId: string, key: string): MaybePromise<boolean>;
+  delete(projectId: string, key: string): MaybePromise<void>;
+  /** Several keys in one round trip; missing keys are `null`. */
+  getMany(projectId: string, keys: readonly string[]): MaybePromise<Array<string | null>>;
+  close(): MaybePromise<void>;
+}
+
+/** Python's cache raises `ValueError('Value must be a string')`; we keep the message. */
+export function assertStringValue(value: unknown): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new TypeError('Value must be a string');
+  }
+}
