@@ -20,6 +20,12 @@ export interface ServerConfig {
   strictValidation: boolean;
   /** How long SIGTERM waits for in-flight requests before closing connections (ms). */
   shutdownTimeoutMs: number;
+  /** Training queue: `embedded` (in the SQLite state file, jobs run in the server) or `bullmq` (Redis). */
+  queue: string;
+  /** Redis for `CACHE_TYPE=redis` and `QUEUE=bullmq`. */
+  redisUrl: string;
+  /** Run training jobs in this process (default: yes for the embedded queue, no for bullmq). */
+  runTraining?: boolean;
 }
 
 export const ENV_VARS = {
@@ -35,6 +41,9 @@ export const ENV_VARS = {
   maxBodySize: 'LSML_MAX_BODY_SIZE',
   strictValidation: 'LSML_STRICT_VALIDATION',
   shutdownTimeoutMs: 'LSML_SHUTDOWN_TIMEOUT_MS',
+  queue: 'QUEUE',
+  redisUrl: 'REDIS_URL',
+  runTraining: 'LSML_RUN_TRAINING',
 } as const satisfies Record<keyof ServerConfig, string>;
 
 function truthy(v: string | undefined): boolean {
@@ -64,6 +73,9 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     maxBodySize: env.LSML_MAX_BODY_SIZE ?? '50mb',
     strictValidation: truthy(env.LSML_STRICT_VALIDATION),
     shutdownTimeoutMs: Number(env.LSML_SHUTDOWN_TIMEOUT_MS ?? 30_000),
+    queue: (env.QUEUE ?? 'embedded').toLowerCase(),
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    runTraining: env.LSML_RUN_TRAINING === undefined ? undefined : truthy(env.LSML_RUN_TRAINING),
     ...defined,
   };
   config.basePath = normalizeBasePath(config.basePath);

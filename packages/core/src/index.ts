@@ -22,6 +22,25 @@ export type { StateStore, MaybePromise } from './state/state-store.js';
 export { MemoryStore } from './state/memory-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './state/sqlite-store.js';
 export { createStateStore } from './state/create-state-store.js';
+export { RedisStore, type RedisStoreOptions } from './state/redis-store.js';
+
+// Training
+export * from './training/training-job.js';
+export * from './training/training-context.js';
+export { SqliteTrainingQueue, type SqliteTrainingQueueOptions } from './training/sqlite-training-queue.js';
+export { BullmqTrainingQueue, type BullmqTrainingQueueOptions } from './training/bullmq-training-queue.js';
+export { createTrainingQueue } from './training/create-training-queue.js';
+export { createJobProcessor, type JobProcessorOptions } from './training/run-training-job.js';
+export { runWorker, type WorkerHandle } from './training/run-worker.js';
+export {
+  LabelStudioClient,
+  LabelStudioApiError,
+  type LabelStudioClientOptions,
+  type TaskPageOptions,
+} from './label-studio/label-studio-client.js';
+
+// Batching
+export * from './batching/index.js';
 
 // Media
 export * from './media/index.js';

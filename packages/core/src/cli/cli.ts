@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ENV_VARS, type ServerConfig } from '../config.js';
 import { serve } from '../server/serve.js';
+import { runWorker } from '../training/run-worker.js';
 import { CliError, loadBackend } from './load-backend.js';
 import { VERSION } from '../version.js';
 
@@ -13,6 +14,8 @@ interface StartFlags {
   basicAuthPass?: string;
   logLevel?: string;
   cacheType?: string;
+  queue?: string;
+  redisUrl?: string;
   basePath?: string;
   maxBodySize?: string;
   strictValidation?: boolean;
@@ -42,7 +45,9 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default INFO)').env(ENV_VARS.logLevel),
     )
-    .addOption(new Option('--cache-type <type>', 'state store: sqlite (default) or memory').env(ENV_VARS.cacheType))
+    .addOption(new Option('--cache-type <type>', 'state store: sqlite (default), memory or redis').env(ENV_VARS.cacheType))
+    .addOption(new Option('--queue <queue>', 'training queue: embedded (default) or bullmq').env(ENV_VARS.queue))
+    .addOption(new Option('--redis-url <url>', 'Redis for QUEUE=bullmq and CACHE_TYPE=redis (default redis://127.0.0.1:6379)').env(ENV_VARS.redisUrl))
     .addOption(new Option('--base-path <path>', 'serve every route under this path prefix, e.g. /ml').env(ENV_VARS.basePath))
     .addOption(new Option('--max-body-size <size>', 'largest request body accepted (default 50mb)').env(ENV_VARS.maxBodySize))
     .addOption(
@@ -66,12 +71,34 @@ export function buildProgram(): Command {
         basicAuthPass: flags.basicAuthPass,
         logLevel: flags.logLevel,
         cacheType: flags.cacheType?.toLowerCase(),
+        queue: flags.queue?.toLowerCase(),
+        redisUrl: flags.redisUrl,
         basePath: flags.basePath,
         maxBodySize: flags.maxBodySize,
         strictValidation: flags.strictValidation,
         debug: flags.debug,
       };
       await serve(ModelClass, overrides);
+    });
+
+  program
+    .command('worker')
+    .description('Run training jobs from the queue (QUEUE=bullmq + REDIS_URL, or the embedded queue in MODEL_DIR/cache.db)')
+    .argument('<model-file>', 'the same model file the servers serve')
+    .addOption(new Option('--model-dir <dir>', 'directory for cache.db and model artifacts (shared with the servers)').env(ENV_VARS.modelDir))
+    .addOption(new Option('--queue <queue>', 'embedded (default) or bullmq').env(ENV_VARS.queue))
+    .addOption(new Option('--redis-url <url>', 'Redis for QUEUE=bullmq and CACHE_TYPE=redis (default redis://127.0.0.1:6379)').env(ENV_VARS.redisUrl))
+    .addOption(new Option('--cache-type <type>', 'state store: sqlite (default), memory or redis').env(ENV_VARS.cacheType))
+    .addOption(new Option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default INFO)').env(ENV_VARS.logLevel))
+    .action(async (file: string, flags: { modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string }) => {
+      const ModelClass = await loadBackend(file);
+      await runWorker(ModelClass, {
+        modelDir: flags.modelDir,
+        queue: flags.queue?.toLowerCase(),
+        redisUrl: flags.redisUrl,
+        cacheType: flags.cacheType?.toLowerCase(),
+        logLevel: flags.logLevel,
+      });
     });
 
   return program;

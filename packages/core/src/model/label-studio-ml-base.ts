@@ -7,6 +7,14 @@ import { MemoryStore } from '../state/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogger } from '../logger.js';
 import { bumpVersion, INITIAL_MODEL_VERSION } from './model-version.js';
+import {
+  DEFAULT_TRAINING_POLICY,
+  type ModelArtifacts,
+  type ScheduledTraining,
+  type TrainingContext,
+  type TrainingPolicy,
+  type TrainingScheduler,
+} from '../training/training-context.js';
 
 /** Marks backend classes across copies of this package (a CJS and an ESM copy are different classes). */
 export const BACKEND_BRAND = Symbol.for('lsml.LabelStudioMLBase');
@@ -18,6 +26,8 @@ export interface ModelInit {
   labelConfig?: string | null;
   store?: StateStore;
   logger?: Logger;
+  /** The training queue; the server injects it. Without one, `scheduleTraining` throws. */
+  scheduler?: TrainingScheduler;
 }
 
 export interface PredictOptions {
@@ -41,6 +51,10 @@ export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
   new (init: ModelInit): T;
   readonly name: string;
   create(init: ModelInit): Promise<T>;
+  /** When annotation webhooks schedule `train()`; see `TrainingPolicy`. */
+  training?: TrainingPolicy;
+  /** Webhook actions passed to `fit` besides the four Python ones (e.g. `ANNOTATIONS_CREATED`). */
+  webhookEvents?: readonly string[];
 }
 
 /**
@@ -53,6 +67,22 @@ export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
  */
 export class LabelStudioMLBase {
   static readonly [BACKEND_BRAND] = true;
+  /** When annotation webhooks schedule `train()` (only used by models that define `train`). */
+  static training?: TrainingPolicy;
+  /** Extra webhook actions to pass to `fit`, besides the four Python ones. */
+  static webhookEvents?: readonly string[];
+
+  /**
+   * Optional: train a new version in the background. Write files into `ctx.artifactDir`; the return
+   * value becomes `train_output`. Defining it makes the default `fit` schedule training jobs.
+   */
+  train?(ctx: TrainingContext): Promise<unknown>;
+
+  /**
+   * Optional: load the files of a trained version into memory. Called (once per process) when the
+   * current `model_version` is one that training produced — after a job, or at start-up.
+   */
+  loadVersion?(version: string, artifactDir: string): Promise<void>;
 
   readonly projectId: string;
   readonly store: StateStore;
@@ -66,12 +96,17 @@ export class LabelStudioMLBase {
 
   private versionSnapshot: string = INITIAL_MODEL_VERSION;
   private extraParamsSnapshot: string | null = null;
+  private ready = false;
+  private loaded: string | null = null;
+  private loading: Promise<void> | undefined;
+  private readonly scheduler: TrainingScheduler | undefined;
 
   constructor(init: ModelInit) {
     this.projectId = init.projectId ?? '';
     this.labelConfig = init.labelConfig ?? null;
     this.store = init.store ?? new MemoryStore();
     this.logger = (init.logger ?? createLogger()).child({ project: this.projectId });
+    this.scheduler = init.scheduler;
   }
 
   /** Build and initialise an instance: what the server does once per (project, label config). */
@@ -100,6 +135,9 @@ export class LabelStudioMLBase {
     if (!version) await this.store.set(this.projectId, 'model_version', INITIAL_MODEL_VERSION);
     await this.refresh();
     await this.setup();
+    // After setup() (where weights and defaults load), switch to the trained version if there is one.
+    this.ready = true;
+    await this.refresh();
   }
 
   private async useLabelConfig(config: string): Promise<void> {
@@ -113,11 +151,40 @@ export class LabelStudioMLBase {
     }
   }
 
-  /** Re-read the values the sync getters expose; the server calls it before each request. */
+  /**
+   * Re-read the values the sync getters expose, and load a newly trained version if training (in this
+   * or another process) published one. The server calls it before each request.
+   */
   async refresh(): Promise<void> {
-    const [version, extra] = await this.store.getMany(this.projectId, ['model_version', 'extra_params']);
+    const [version, extra, artifacts] = await this.store.getMany(this.projectId, ['model_version', 'extra_params', 'model_artifacts']);
     this.versionSnapshot = version || INITIAL_MODEL_VERSION;
     this.extraParamsSnapshot = extra ?? null;
+    if (this.ready && artifacts && this.loadVersion && this.loaded !== this.versionSnapshot) {
+      const parsed = JSON.parse(artifacts) as ModelArtifacts;
+      if (parsed.version === this.versionSnapshot) await this.ensureLoaded(parsed);
+    }
+  }
+
+  /** The trained version whose files are in memory, or null. */
+  get loadedVersion(): string | null {
+    return this.loaded;
+  }
+
+  private ensureLoaded(artifacts: ModelArtifacts): Promise<void> {
+    // Concurrent requests share one load; until it resolves they wait, and requests already running
+    // keep whatever model object they hold, so nothing in flight fails.
+    this.loading ??= (async () => {
+      try {
+        if (this.loaded !== artifacts.version) {
+          await this.loadVersion!(artifacts.version, artifacts.dir);
+          this.loaded = artifacts.version;
+          this.logger.info({ model_version: artifacts.version }, 'Loaded trained model version');
+        }
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
   }
 
   // ---- user hooks -------------------------------------------------------------------------------
@@ -130,9 +197,40 @@ export class LabelStudioMLBase {
     return null;
   }
 
-  /** Called for the training events of `/webhook`; the return value is sent back as `result`. */
-  async fit(_event: WebhookEvent, _data: WebhookData): Promise<unknown> {
-    return null;
+  /**
+   * Called for the training events of `/webhook`; the return value is sent back as `result`. The
+   * default does nothing (like Python) unless the model defines `train`: then it schedules a background
+   * job following the class's `training` policy and answers at once.
+   */
+  async fit(event: WebhookEvent, data: WebhookData): Promise<unknown> {
+    if (typeof this.train !== 'function') return null;
+    return this.scheduleTraining(event, data);
+  }
+
+  /**
+   * Apply the training policy to one webhook event and queue a job when it says so. Jobs are coalesced
+   * per project (one running, one waiting), so a burst of events costs at most two trainings.
+   */
+  async scheduleTraining(event: WebhookEvent, data: WebhookData, options: { force?: boolean } = {}): Promise<ScheduledTraining> {
+    if (!this.scheduler) throw new Error('No training queue: scheduleTraining works inside an lsml server or worker');
+    const policy = { ...DEFAULT_TRAINING_POLICY, ...(this.constructor as typeof LabelStudioMLBase).training };
+    if (!options.force) {
+      if (event === 'START_TRAINING') {
+        if (!policy.onStartTraining) return { status: 'skipped' };
+      } else if (policy.countEvents.includes(event)) {
+        const added = Array.isArray(data.annotation) ? data.annotation.length : 1;
+        const seen = Number((await this.get('annotations_since_training')) ?? 0) + added;
+        if (seen < policy.trainEvery) {
+          await this.set('annotations_since_training', String(seen));
+          return { status: 'skipped', annotations_since_training: seen, train_every: policy.trainEvery };
+        }
+      } else {
+        return { status: 'skipped' };
+      }
+    }
+    await this.set('annotations_since_training', '0');
+    const scheduled = await this.scheduler.schedule(this.projectId, this.labelConfig, event, data);
+    return scheduled;
   }
 
   // ---- per-project state ------------------------------------------------------------------------
@@ -182,6 +280,15 @@ export class LabelStudioMLBase {
 
   async setModelVersion(version: string): Promise<void> {
     await this.set('model_version', version);
+  }
+
+  /**
+   * Set the version a fresh project starts with, e.g. `MyModel-v0.0.1`, without overwriting a version
+   * that training produced (Python examples set it unconditionally in `setup()`, Q16).
+   */
+  async initModelVersion(version: string): Promise<void> {
+    const current = await this.get('model_version');
+    if (!current || current === INITIAL_MODEL_VERSION) await this.setModelVersion(version);
   }
 
   /**

@@ -14,11 +14,17 @@ import type { StateStore } from '../state/state-store.js';
 import { basicAuth } from './basic-auth.js';
 import { describeError, HttpError, isFileNotFound, sendError } from './http-errors.js';
 import { ModelRegistry } from './model-registry.js';
-import { parseBody, predictSchema, setupSchema, webhookProjectSchema, webhookSchema } from './request-schemas.js';
+import { jobStatusSchema, parseBody, predictSchema, setupSchema, webhookProjectSchema, webhookSchema } from './request-schemas.js';
+import { createTrainingQueue } from '../training/create-training-queue.js';
+import { createJobProcessor } from '../training/run-training-job.js';
+import type { TrainingScheduler } from '../training/training-context.js';
+import { jobStatusBody, type TrainingQueue } from '../training/training-job.js';
 
 export interface CreateServerOptions extends Partial<ServerConfig> {
   /** Defaults to the store named by `cacheType` (`CACHE_TYPE`) under `modelDir`. */
   store?: StateStore;
+  /** Defaults to the queue named by `queue` (`QUEUE`). */
+  trainingQueue?: TrainingQueue;
   logger?: Logger;
   /** Environment to read settings from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
@@ -30,6 +36,7 @@ export interface LsmlServer {
   readonly store: StateStore;
   readonly logger: Logger;
   readonly registry: ModelRegistry;
+  readonly trainingQueue: TrainingQueue;
   /** Start listening; resolves with the bound address (port 0 picks a free one). */
   listen(port?: number, host?: string): Promise<AddressInfo & { url: string }>;
   /** Stop accepting, let in-flight requests finish, close the store. Idempotent. */
@@ -48,6 +55,7 @@ const ROUTES: ReadonlyArray<{ path: string; allow: string }> = [
   { path: '/setup', allow: 'POST, OPTIONS' },
   { path: '/predict', allow: 'POST, OPTIONS' },
   { path: '/webhook', allow: 'POST, OPTIONS' },
+  { path: '/job_status', allow: 'POST, OPTIONS' },
 ];
 
 const NOT_FOUND_HTML =
@@ -60,12 +68,19 @@ const METHOD_NOT_ALLOWED_HTML =
  * one model class; each project gets its own instance and state.
  */
 export function createServer(ModelClass: BackendClass, options: CreateServerOptions = {}): LsmlServer {
-  const { store: givenStore, logger: givenLogger, env, ...overrides } = options;
+  const { store: givenStore, logger: givenLogger, env, trainingQueue: givenQueue, ...overrides } = options;
   const config = loadConfig(overrides, env);
   const logger = givenLogger ?? createLogger({ level: config.logLevel });
   const store = givenStore ?? createStateStore(config);
-  const registry = new ModelRegistry(ModelClass, { store, logger });
+  const trainingQueue = givenQueue ?? createTrainingQueue({ ...config, cacheType: store.kind }, logger, env);
+  const scheduler = queueScheduler(trainingQueue);
+  const registry = new ModelRegistry(ModelClass, { store, logger, scheduler });
   const modelClassName = ModelClass.name || 'LabelStudioMLBase';
+  // The four Python train events, plus whatever the model opts into (e.g. ANNOTATIONS_CREATED).
+  const fitEvents: ReadonlySet<string> = new Set([...TRAIN_EVENT_SET, ...(ModelClass.webhookEvents ?? [])]);
+  if (config.runTraining ?? trainingQueue.kind === 'embedded') {
+    trainingQueue.startWorker(createJobProcessor({ registry, modelDir: config.modelDir, logger, env }));
+  }
 
   let active = 0;
   let closing = false;
@@ -152,7 +167,7 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
 
   router.post('/webhook', ...post, async (req, res) => {
     const { action, ...data } = parseBody(webhookSchema, req.body);
-    if (!TRAIN_EVENT_SET.has(action)) {
+    if (!fitEvents.has(action)) {
       res.status(200).json({ status: 'Unknown event' });
       return;
     }
@@ -161,13 +176,22 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     await model.refresh();
     const result = await model.fit(action, data as WebhookData);
     let text: string | undefined;
+    // A scheduled training job is also reported top-level: LS records `job` and may poll /job_status.
+    const job = typeof result === 'object' && result !== null && typeof (result as { job?: unknown }).job === 'string' ? (result as { job: string }).job : undefined;
     try {
-      text = JSON.stringify({ result: result === undefined ? null : result, status: 'ok' });
+      text = JSON.stringify({ result: result === undefined ? null : result, status: 'ok', ...(job ? { job } : {}) });
     } catch (err) {
       res.status(201).json({ error: err instanceof Error ? err.message : String(err), status: 'error' });
       return;
     }
     res.status(201).type('application/json').send(text);
+  });
+
+  router.post('/job_status', ...post, async (req, res) => {
+    const { job } = parseBody(jobStatusSchema, req.body);
+    const found = await trainingQueue.getJob(String(job));
+    if (!found) throw new HttpError(404, `Not Found: no training job ${String(job)}`);
+    res.json(jobStatusBody(found));
   });
 
   for (const { path, allow } of ROUTES) {
@@ -228,6 +252,7 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     store,
     logger,
     registry: registry as unknown as ModelRegistry,
+    trainingQueue,
     inFlight: () => active,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
@@ -261,10 +286,24 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
           s.closeAllConnections();
           await done;
         }
+        await trainingQueue.close();
         await store.close();
         logger.info('lsml server stopped');
       })();
       return closed;
+    },
+  };
+}
+
+function queueScheduler(queue: TrainingQueue): TrainingScheduler {
+  return {
+    async schedule(projectId, labelConfig, event, data) {
+      const { job, coalesced } = await queue.submit(projectId, labelConfig, {
+        event,
+        data: data as WebhookData,
+        receivedAt: new Date().toISOString(),
+      });
+      return { status: 'scheduled', job: job.id, job_status: job.status, coalesced };
     },
   };
 }

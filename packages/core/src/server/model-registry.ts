@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { BackendClass, LabelStudioMLBase } from '../model/label-studio-ml-base.js';
 import type { StateStore } from '../state/state-store.js';
+import type { TrainingScheduler } from '../training/training-context.js';
 
 export interface ModelRegistryOptions {
   store: StateStore;
   logger: Logger;
+  scheduler?: TrainingScheduler;
   /** Most instances kept at once; the least recently used is dropped beyond it. */
   maxInstances?: number;
 }
@@ -40,6 +42,7 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
       labelConfig: labelConfig ?? null,
       store: this.options.store,
       logger: this.options.logger,
+      scheduler: this.options.scheduler,
     });
     this.dropProject(projectId);
     this.instances.set(key, created);

@@ -1,0 +1,7 @@
+export {
+  MicroBatcher,
+  QueueFullError,
+  BatcherClosedError,
+  type MicroBatcherOptions,
+  type MicroBatcherStats,
+} from './micro-batcher.js';

@@ -1,0 +1,74 @@
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+import { assertStringValue, type StateStore } from './state-store.js';
+
+const requireOptional = createRequire(import.meta.url);
+
+/** Load ioredis only when Redis is configured: it is an optional peer dependency of @lsml/core. */
+export function loadIoredis(): typeof import('ioredis').default {
+  try {
+    return (requireOptional('ioredis') as typeof import('ioredis')).default;
+  } catch {
+    throw new Error('CACHE_TYPE=redis and QUEUE=bullmq need the ioredis package: npm install ioredis bullmq');
+  }
+}
+
+export function connectRedis(url: string, options: RedisOptions = {}): Redis {
+  const IORedis = loadIoredis();
+  // BullMQ needs maxRetriesPerRequest null; it also makes our commands wait through a Redis restart.
+  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+}
+
+export interface RedisStoreOptions {
+  url?: string;
+  client?: Redis;
+  /** Key prefix (default `lsml`): state lives in hashes `<prefix>:state:<project>`. */
+  prefix?: string;
+}
+
+/**
+ * Shared state for several servers and workers (`CACHE_TYPE=redis`): one hash per project, every read
+ * goes to Redis, so all processes see a new `model_version` at once.
+ */
+export class RedisStore implements StateStore {
+  readonly kind = 'redis';
+  readonly client: Redis;
+  private readonly prefix: string;
+  private readonly owned: boolean;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.client = options.client ?? connectRedis(options.url ?? 'redis://127.0.0.1:6379');
+    this.owned = !options.client;
+    this.prefix = options.prefix ?? 'lsml';
+  }
+
+  private key(projectId: string): string {
+    return `${this.prefix}:state:${projectId}`;
+  }
+
+  async get(projectId: string, key: string): Promise<string | null> {
+    return this.client.hget(this.key(projectId), key);
+  }
+
+  async getMany(projectId: string, keys: readonly string[]): Promise<Array<string | null>> {
+    if (keys.length === 0) return [];
+    return this.client.hmget(this.key(projectId), ...keys);
+  }
+
+  async set(projectId: string, key: string, value: string): Promise<void> {
+    assertStringValue(value);
+    await this.client.hset(this.key(projectId), key, value);
+  }
+
+  async has(projectId: string, key: string): Promise<boolean> {
+    return (await this.client.hexists(this.key(projectId), key)) === 1;
+  }
+
+  async delete(projectId: string, key: string): Promise<void> {
+    await this.client.hdel(this.key(projectId), key);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
+  }
+}

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { connectRedis } from '../state/redis-store.js';
+import {
+  JobCanceledError,
+  type JobProcessor,
+  type JobStatus,
+  type SubmitResult,
+  type TrainingEvent,
+  type TrainingJob,
+  type TrainingQueue,
+} from './training-job.js';
+
+const requireOptional = createRequire(import.meta.url);
+
+function loadBullmq(): typeof import('bullmq') {
+  try {
+    return requireOptional('bullmq') as typeof import('bullmq');
+  } catch {
+    throw new Error('QUEUE=bullmq needs the bullmq and ioredis packages: npm install bullmq ioredis');
+  }
+}
+
+export interface BullmqTrainingQueueOptions {
+  redisUrl: string;
+  /** Prefix of lsml's own keys (default `lsml`). */
+  prefix?: string;
+  queueName?: string;
+  /** How long a worker's claim on a job lasts without renewal; a killed worker's job is retried after it. */
+  lockMs?: number;
+  /** How often workers look for jobs whose worker died. */
+  stalledIntervalMs?: number;
+  /** Retries of a job whose worker died (BullMQ's maxStalledCount); then it fails. */
+  maxStalledCount?: number;
+  logger?: Logger;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * Submit: join the project's waiting job (its id sits in `<prefix>:pending:<project>`) or open one.
+ * Atomic in Redis, so any number of servers coalesce into one waiting job per project.
+ */
+const SUBMIT_LUA = `
+local pendingKey = KEYS[1]
+local prefix = ARGV[1]
+local id = redis.call('GET', pendingKey)
+if id and redis.call('HGET', prefix .. ':job:' .. id, 'status') == 'queued' then
+  redis.call('RPUSH', prefix .. ':job:' .. id .. ':events', ARGV[4])
+  if ARGV[5] ~= '' then redis.call('HSET', prefix .. ':job:' .. id, 'label_config', ARGV[5]) end
+  return {id, 1}
+end
+id = ARGV[2]
+redis.call('HSET', prefix .. ':job:' .. id, 'id', id, 'project_id', ARGV[3], 'status', 'queued', 'progress', '0',
+  'attempts', '0', 'created_at', ARGV[6], 'label_config', ARGV[5])
+redis.call('RPUSH', prefix .. ':job:' .. id .. ':events', ARGV[4])
+redis.call('SET', pendingKey, id)
+redis.call('ZADD', prefix .. ':jobs', ARGV[7], id)
+return {id, 0}
+`;
+
+/** Delete a key only if it still holds our value (locks and the pending slot). */
+const DEL_IF_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/** Take the project's running lock, or keep it if we hold it (a retried job). */
+const LOCK_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
+/**
+ * The scale-out queue (`QUEUE=bullmq`): BullMQ moves jobs between processes and retries a job whose
+ * worker was killed (stalled-job detection); lsml keeps each job's status, progress and events in its
+ * own Redis hash, coalesces per project, and lets one job per project run at a time across workers.
+ */
+export class BullmqTrainingQueue implements TrainingQueue {
+  readonly kind = 'bullmq' as const;
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly queueName: string;
+  private readonly lockMs: number;
+  private readonly stalledIntervalMs: number;
+  private readonly maxStalledCount: number;
+  private readonly logger: Logger | undefined;
+  private readonly queue: Queue;
+  private readonly bullmq = loadBullmq();
+  private readonly redisUrl: string;
+  private events: QueueEvents | undefined;
+  private worker: Worker | undefined;
+  private readonly running = new Map<string, AbortController>();
+  private closing = false;
+
+  constructor(options: BullmqTrainingQueueOptions) {
+    this.redisUrl = options.redisUrl;
+    this.prefix = options.prefix ?? 'lsml';
+    this.queueName = options.queueName ?? 'lsml-training';
+    this.lockMs = options.lockMs ?? 30_000;
+    this.stalledIntervalMs = options.stalledIntervalMs ?? 30_000;
+    this.maxStalledCount = options.maxStalledCount ?? 1;
+    this.logger = options.logger;
+    this.redis = connectRedis(options.redisUrl);
+    this.queue = new this.bullmq.Queue(this.queueName, { connection: connectRedis(options.redisUrl), prefix: `${this.prefix}:bull` });
+    // A job can fail without any worker's code running (stalled too often): mirror that into our hash.
+    this.events = new this.bullmq.QueueEvents(this.queueName, { connection: connectRedis(options.redisUrl), prefix: `${this.prefix}:bull` });
+    this.events.on('failed', ({ jobId, failedReason }) => {
+      void this.markFailedIfOpen(jobId, failedReason);
+    });
+  }
+
+  private jobKey(id: string): string {
+    return `${this.prefix}:job:${id}`;
+  }
+
+  async submit(projectId: string, labelConfig: string | null, event: TrainingEvent): Promise<SubmitResult> {
+    const newId = randomUUID();
+    const [id, joined] = (await this.redis.eval(
+      SUBMIT_LUA,
+      1,
+      `${this.prefix}:pending:${projectId}`,
+      this.prefix,
+      newId,
+      projectId,
+      JSON.stringify(event),
+      labelConfig ?? '',
+      now(),
+      String(Date.now()),
+    )) as [string, number];
+    if (joined === 0) {
+      await this.queue.add('train', { jobId: id, projectId }, { jobId: id, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
+    }
+    const job = await this.getJob(id);
+    if (!job) throw new Error(`training job ${id} vanished right after submit`);
+    return { job, coalesced: joined === 1 };
+  }
+
+  async getJob(id: string): Promise<TrainingJob | null> {
+    const [hash, events] = await Promise.all([this.redis.hgetall(this.jobKey(id)), this.redis.lrange(`${this.jobKey(id)}:events`, 0, -1)]);
+    if (!hash.id) return null;
+    return {
+      id: hash.id,
+      projectId: hash.project_id ?? '',
+      status: (hash.status ?? 'queued') as JobStatus,
+      progress: Number(hash.progress ?? 0),
+      message: hash.message ?? null,
+      labelConfig: hash.label_config ? hash.label_config : null,
+      events: events.map((e) => JSON.parse(e) as TrainingEvent),
+      attempts: Number(hash.attempts ?? 0),
+      createdAt: hash.created_at ?? '',
+      startedAt: hash.started_at ?? null,
+      finishedAt: hash.finished_at ?? null,
+      modelVersion: hash.model_version ?? null,
+      result: hash.result ? (JSON.parse(hash.result) as unknown) : null,
+      error: hash.error ?? null,
+    };
+  }
+
+  async listJobs(projectId?: string): Promise<TrainingJob[]> {
+    const ids = await this.redis.zrange(`${this.prefix}:jobs`, 0, -1);
+    const jobs = (await Promise.all(ids.map((id) => this.getJob(id)))).filter((j): j is TrainingJob => j !== null);
+    return projectId === undefined ? jobs : jobs.filter((j) => j.projectId === projectId);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const local = this.running.get(id);
+    if (local) {
+      local.abort(new JobCanceledError());
+      return true;
+    }
+    const job = await this.getJob(id);
+    if (!job || job.status === 'finished' || job.status === 'failed') return false;
+    if (job.status === 'started') {
+      // Running in another process: it polls this flag while renewing its lock.
+      await this.redis.hset(this.jobKey(id), 'cancel_requested', '1');
+      return true;
+    }
+    await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:pending:${job.projectId}`, id);
+    await this.queue.remove(id).catch(() => 0);
+    await this.redis.hset(this.jobKey(id), 'status', 'failed', 'error', 'Training was canceled', 'finished_at', now());
+    return true;
+  }
+
+  startWorker(processor: JobProcessor): void {
+    const { Worker, DelayedError } = this.bullmq;
+    this.worker = new Worker(
+      this.queueName,
+      async (bullJob: Job, token?: string) => {
+        const id = bullJob.id!;
+        const hash = await this.redis.hgetall(this.jobKey(id));
+        if (!hash.id || hash.status === 'finished' || hash.status === 'failed') return;
+        const projectId = hash.project_id!;
+        const lockKey = `${this.prefix}:running:${projectId}`;
+        const locked = (await this.redis.eval(LOCK_LUA, 1, lockKey, id, String(this.lockMs))) as number;
+        if (!locked) {
+          // Another job of this project runs elsewhere: look again shortly.
+          await bullJob.moveToDelayed(Date.now() + 1000, token);
+          throw new DelayedError();
+        }
+        // From here on, new events open a new waiting job instead of joining this one.
+        await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:pending:${projectId}`, id);
+        await this.redis.hset(this.jobKey(id), 'status', 'started', 'started_at', now(), 'progress', '0');
+        await this.redis.hincrby(this.jobKey(id), 'attempts', 1);
+        const job = (await this.getJob(id))!;
+        const abort = new AbortController();
+        this.running.set(id, abort);
+        const renew = setInterval(() => {
+          void (async () => {
+            await this.redis.eval(RENEW_LUA, 1, lockKey, id, String(this.lockMs));
+            if ((await this.redis.hget(this.jobKey(id), 'cancel_requested')) === '1') abort.abort(new JobCanceledError());
+          })().catch(() => {});
+        }, Math.max(100, Math.floor(this.lockMs / 3)));
+        this.logger?.info({ job: id, project: projectId, events: job.events.length, attempt: job.attempts }, 'Training job started');
+        try {
+          const outcome = await processor(job, {
+            signal: abort.signal,
+            progress: async (percent, message) => {
+              const p = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
+              await this.redis.hset(this.jobKey(id), 'progress', String(p), ...(message ? ['message', message] : []));
+              await bullJob.updateProgress(p).catch(() => {});
+              this.logger?.info({ job: id, project: projectId, progress: p, message }, 'Training progress');
+            },
+          });
+          await this.redis.hset(
+            this.jobKey(id),
+            'status',
+            'finished',
+            'progress',
+            '100',
+            'finished_at',
+            now(),
+            'model_version',
+            outcome.modelVersion ?? '',
+            'result',
+            JSON.stringify(outcome.result ?? null),
+          );
+          this.logger?.info({ job: id, project: projectId, model_version: outcome.modelVersion }, 'Training job finished');
+        } catch (err) {
+          if (abort.signal.aborted && !(abort.signal.reason instanceof JobCanceledError)) {
+            // Shutdown: hand the job back to the queue for another worker.
+            await this.redis.hset(this.jobKey(id), 'status', 'queued', 'message', 'requeued: the worker shut down during training');
+            await this.redis.hincrby(this.jobKey(id), 'attempts', -1);
+            await bullJob.moveToDelayed(Date.now() + 100, token);
+            throw new DelayedError();
+          }
+          const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          await this.redis.hset(this.jobKey(id), 'status', 'failed', 'finished_at', now(), 'error', message);
+          this.logger?.error({ job: id, project: projectId, err }, 'Training job failed; the previous version keeps serving');
+        } finally {
+          clearInterval(renew);
+          this.running.delete(id);
+          await this.redis.eval(DEL_IF_LUA, 1, lockKey, id).catch(() => 0);
+        }
+      },
+      {
+        connection: connectRedis(this.redisUrl),
+        prefix: `${this.prefix}:bull`,
+        concurrency: 1,
+        lockDuration: this.lockMs,
+        stalledInterval: this.stalledIntervalMs,
+        maxStalledCount: this.maxStalledCount,
+      },
+    );
+    this.worker.on('stalled', (jobId) => {
+      this.logger?.warn({ job: jobId }, 'Training job stalled (its worker died); it will run again');
+      void this.redis.hset(this.jobKey(jobId), 'status', 'queued', 'message', 'requeued: the worker stopped during training').catch(() => {});
+    });
+    this.worker.on('error', (err) => this.logger?.error({ err }, 'Training worker error'));
+  }
+
+  private async markFailedIfOpen(id: string, reason: string): Promise<void> {
+    const status = await this.redis.hget(this.jobKey(id), 'status');
+    if (status === 'queued' || status === 'started') {
+      await this.redis.hset(this.jobKey(id), 'status', 'failed', 'finished_at', now(), 'error', reason);
+      const projectId = await this.redis.hget(this.jobKey(id), 'project_id');
+      if (projectId) {
+        await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:running:${projectId}`, id);
+        await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:pending:${projectId}`, id);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const abort of this.running.values()) abort.abort(new Error('shutdown'));
+    await this.worker?.close();
+    await this.events?.close();
+    await this.queue.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

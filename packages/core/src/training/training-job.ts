@@ -1,0 +1,94 @@
+import type { WebhookData } from '../protocol/types.js';
+
+/** The states Label Studio's `job_status` poll understands (§5.2, §5.7). */
+export type JobStatus = 'queued' | 'started' | 'finished' | 'failed';
+
+/** One webhook delivery folded into a job. */
+export interface TrainingEvent {
+  event: string;
+  data: WebhookData;
+  receivedAt: string;
+}
+
+export interface TrainingJob {
+  id: string;
+  projectId: string;
+  status: JobStatus;
+  /** 0–100. */
+  progress: number;
+  message: string | null;
+  /** The label config the events came with (the webhook's `project.label_config`). */
+  labelConfig: string | null;
+  /** Every webhook payload coalesced into this job, oldest first. */
+  events: TrainingEvent[];
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The version this job produced (set when it finishes). */
+  modelVersion: string | null;
+  /** What `train()` returned (stored as `train_output`). */
+  result: unknown;
+  error: string | null;
+}
+
+export interface SubmitResult {
+  job: TrainingJob;
+  /** True when the event joined a job that was already waiting. */
+  coalesced: boolean;
+}
+
+export interface JobControl {
+  signal: AbortSignal;
+  progress(percent: number, message?: string): Promise<void>;
+}
+
+export interface JobOutcome {
+  result: unknown;
+  modelVersion: string | null;
+}
+
+export type JobProcessor = (job: TrainingJob, control: JobControl) => Promise<JobOutcome>;
+
+/**
+ * Where training jobs wait and run. Jobs are coalesced per project: at most one running and one
+ * waiting; new events join the waiting job.
+ */
+export interface TrainingQueue {
+  readonly kind: 'embedded' | 'bullmq';
+  submit(projectId: string, labelConfig: string | null, event: TrainingEvent): Promise<SubmitResult>;
+  getJob(id: string): Promise<TrainingJob | null>;
+  listJobs(projectId?: string): Promise<TrainingJob[]>;
+  /** Cancel a waiting job, or abort a running one in this process. The job ends `failed`. */
+  cancel(id: string): Promise<boolean>;
+  /** Start running jobs in this process with `processor`. */
+  startWorker(processor: JobProcessor): void;
+  /** Stop taking jobs; abort and requeue what runs here; release connections. */
+  close(): Promise<void>;
+}
+
+export class JobCanceledError extends Error {
+  constructor(message = 'Training was canceled') {
+    super(message);
+    this.name = 'JobCanceledError';
+  }
+}
+
+/** The `POST /job_status` answer: LS reads `job_status`; the rest is for people and dashboards. */
+export function jobStatusBody(job: TrainingJob): Record<string, unknown> {
+  return {
+    job: job.id,
+    job_status: job.status,
+    project: job.projectId,
+    progress: job.progress,
+    message: job.message,
+    events: job.events.length,
+    attempts: job.attempts,
+    created_at: job.createdAt,
+    started_at: job.startedAt,
+    finished_at: job.finishedAt,
+    model_version: job.modelVersion,
+    result: job.result ?? null,
+    error: job.error,
+  };
+}
