@@ -6,5 +6,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // import.meta.url in the CJS build (runtime.ts finds onnxruntime-node's native folder with it).
+  shims: true,
+  external: ['onnxruntime-node', '@lsml/core'],
   target: 'node20',
 });

@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // runtime.ts locates the wasm binaries from import.meta.url, which the CJS build needs shimmed.
+  shims: true,
 });

@@ -17,7 +17,8 @@ describe('lsml CLI', () => {
     for (const flag of ['--port', '--host', '--model-dir', '--basic-auth-user', '--basic-auth-pass', '--log-level', '--cache-type', '--base-path', '--strict-validation', '--debug']) {
       expect(r.stdout).toContain(flag);
     }
-    for (const env of ['PORT', 'HOST', 'MODEL_DIR', 'ML_SERVER_BASIC_AUTH_USER', 'LOG_LEVEL', 'CACHE_TYPE']) expect(r.stdout).toContain(`env: ${env}`);
+    const flat = r.stdout.replace(/\s+/g, ' ');
+    for (const env of ['PORT', 'HOST', 'MODEL_DIR', 'ML_SERVER_BASIC_AUTH_USER', 'LOG_LEVEL', 'CACHE_TYPE', 'QUEUE', 'REDIS_URL']) expect(flat).toContain(`(env: ${env})`);
     expect(lsml('--help').stdout).toContain('start');
   });
 

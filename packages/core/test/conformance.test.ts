@@ -66,6 +66,7 @@ const DEVIATIONS: Record<string, Partial<Expected> & { why: string }> = {
   webhook_start_training_sklearn_quirk: {
     status: 201,
     json: { result: { event: 'START_TRAINING', project: 7, trained: false }, status: 'ok' },
+    ...ENVELOPE,
     why: 'Q22: ported example reads data.project.id',
   },
   webhook_fit_returns_unserializable: {

@@ -70,7 +70,7 @@ export interface PaddedSequences {
 export function padSequences(sequences: ReadonlyArray<ArrayLike<number | bigint>>, options: PadOptions = {}): PaddedSequences {
   const { padValue = 0, maxLength = Infinity, side = 'right', minLength = 0 } = options;
   const lengths = sequences.map((s) => Math.min(s.length, maxLength));
-  const length = Math.min(Math.max(minLength, ...lengths, 0), maxLength);
+  const length = Math.min(lengths.reduce((a, b) => Math.max(a, b), minLength), maxLength);
   const ids = new BigInt64Array(sequences.length * length).fill(typeof padValue === 'bigint' ? padValue : toBigInt(padValue, 0));
   const mask = new BigInt64Array(sequences.length * length);
   sequences.forEach((seq, r) => {
@@ -85,7 +85,7 @@ export function padSequences(sequences: ReadonlyArray<ArrayLike<number | bigint>
 }
 
 /** int64 `[n, length]` attention mask for sequences of the given lengths. */
-export function attentionMask(lengths: readonly number[], length = Math.max(0, ...lengths), side: PadSide = 'right'): Tensor {
+export function attentionMask(lengths: readonly number[], length = lengths.reduce((a, b) => Math.max(a, b), 0), side: PadSide = 'right'): Tensor {
   const mask = new BigInt64Array(lengths.length * length);
   lengths.forEach((n, r) => {
     const m = Math.min(n, length);

@@ -152,7 +152,7 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
 
   router.post('/predict', ...post, async (req, res) => {
     const body = parseBody(predictSchema, req.body);
-    const tasks = (Array.isArray(body.tasks) ? body.tasks : [body.tasks]) as Task[];
+    const tasks = body.tasks as Task[];
     // Python: str(None) → project "None"; keep it so existing caches line up (Q9).
     const projectId = body.project == null ? 'None' : projectIdOf(body.project);
     const { context = {}, ...params } = body.params ?? {};

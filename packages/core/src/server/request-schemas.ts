@@ -17,7 +17,7 @@ export const setupSchema = z.looseObject({
 
 export const predictSchema = z.looseObject({
   // Python passes a dict through (`tests/test_api.py` sends one); we treat it as one task.
-  tasks: z.union([z.array(jsonObject), jsonObject]),
+  tasks: z.preprocess((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? [v] : v), z.array(jsonObject)),
   project: projectRef.nullish(),
   label_config: labelConfig,
   params: jsonObject.nullish(),

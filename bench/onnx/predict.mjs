@@ -1,0 +1,171 @@
+// ONNX adapter benchmark. Needs the built packages (npm run build).
+//   P2: POST /predict with 64 tasks, end to end (HTTP, featurising, batching, result building,
+//       validation), against raw session.run on the same 64 feature rows: overhead ratio, target <= 15 %.
+//   P3: 32 concurrent clients sending single-task /predict, micro-batching on vs off: throughput ratio,
+//       target >= 3x.
+// The model is a hashed bag-of-words MLP generated here with seeded weights (not committed: it is large
+// enough that inference, not HTTP, is the cost being batched). Client and server share the machine.
+// Usage: node bench/onnx/predict.mjs [--features 32768] [--hidden 512] [--duration 5]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { tsImport } from 'tsx/esm/api';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const FEATURES = arg('features', 32768);
+const HIDDEN = arg('hidden', 512);
+const DURATION = arg('duration', 5);
+const CLASSES = 3;
+const TASKS = 64;
+const CLIENTS = 32;
+
+const { encodeModel } = await tsImport(path.join(root, 'scripts/onnx/onnx-writer.ts'), import.meta.url);
+const { hashedBagOfWords, float32Rows } = await import('@lsml/onnx');
+const { InferenceSession } = await import('onnxruntime-node');
+
+// ---- model and inputs -----------------------------------------------------------------------------
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+const rand = rng(42);
+const weights = (n, scale) => Float32Array.from({ length: n }, () => rand() * scale);
+const modelBytes = encodeModel({
+  graph: {
+    name: 'bench_classifier',
+    nodes: [
+      { op: 'MatMul', inputs: ['features', 'W1'], outputs: ['a'] },
+      { op: 'Add', inputs: ['a', 'b1'], outputs: ['b'] },
+      { op: 'Relu', inputs: ['b'], outputs: ['h'] },
+      { op: 'MatMul', inputs: ['h', 'W2'], outputs: ['c'] },
+      { op: 'Add', inputs: ['c', 'b2'], outputs: ['logits'] },
+      { op: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: { i: -1 } } },
+    ],
+    inputs: [{ name: 'features', type: 'float32', shape: ['batch', FEATURES] }],
+    outputs: [{ name: 'probabilities', type: 'float32', shape: ['batch', CLASSES] }],
+    initializers: [
+      { name: 'W1', type: 'float32', dims: [FEATURES, HIDDEN], data: weights(FEATURES * HIDDEN, 0.2) },
+      { name: 'b1', type: 'float32', dims: [HIDDEN], data: weights(HIDDEN, 0.01) },
+      { name: 'W2', type: 'float32', dims: [HIDDEN, CLASSES], data: weights(HIDDEN * CLASSES, 0.2) },
+      { name: 'b2', type: 'float32', dims: [CLASSES], data: new Float32Array(CLASSES) },
+    ],
+  },
+});
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-onnx-bench-'));
+const modelFile = path.join(tmp, 'bench-classifier.onnx');
+fs.writeFileSync(modelFile, modelBytes);
+
+const WORDS = 'good great love excellent bad awful terrible hate fine okay package arrived product quality service order item price refund broken happy perfect'.split(' ');
+const text = (i) => Array.from({ length: 8 + (i % 7) }, (_, k) => WORDS[(i * 31 + k * 17) % WORDS.length]).join(' ') + ` review${i}`;
+const texts = Array.from({ length: TASKS }, (_, i) => text(i));
+const labelConfig =
+  '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="negative"/><Choice value="neutral"/><Choice value="positive"/></Choices></View>';
+const tasks = texts.map((t, i) => ({ id: i + 1, data: { text: t }, meta: {}, annotations: [], predictions: [], project: 1 }));
+const predictBody = (taskList) =>
+  JSON.stringify({ tasks: taskList, project: '1.1700000000', label_config: labelConfig, params: { login: null, password: null, context: null } });
+
+// ---- helpers --------------------------------------------------------------------------------------
+
+function startServer(batching) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(here, 'serve-classifier.mjs')], {
+      env: { ...process.env, BENCH_MODEL: modelFile, BENCH_FEATURES: String(FEATURES), BENCH_BATCHING: batching ? 'on' : 'off' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, url: JSON.parse(line).url });
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited ${code}`)));
+  });
+}
+
+async function stopServer({ child }) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function cannon(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+async function post(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+// ---- P2: /predict with 64 tasks vs raw session.run -----------------------------------------------
+
+const session = await InferenceSession.create(modelFile, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+const feeds = { features: float32Rows(texts.map((t) => hashedBagOfWords(t, FEATURES))) };
+for (let i = 0; i < 5; i++) await session.run(feeds);
+let rawRuns = 0;
+const rawStart = performance.now();
+while (performance.now() - rawStart < 2000 || rawRuns < 10) {
+  await session.run(feeds);
+  rawRuns++;
+}
+const rawMs = (performance.now() - rawStart) / rawRuns;
+await session.release();
+
+const batched = await startServer(true);
+await post(`${batched.url}/setup`, JSON.stringify({ project: '1.1700000000', schema: labelConfig }));
+const first = await post(`${batched.url}/predict`, predictBody(tasks));
+if (first.results.length !== TASKS) throw new Error(`expected ${TASKS} predictions, got ${first.results.length}`);
+const p2Opts = { url: `${batched.url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body: predictBody(tasks), connections: 1 };
+await cannon({ ...p2Opts, duration: 1 });
+const p2 = await cannon({ ...p2Opts, duration: DURATION });
+const e2eMs = p2.latency.mean;
+const overhead = e2eMs / rawMs - 1;
+
+// ---- P3: 32 single-task clients, batching on vs off ------------------------------------------------
+
+const singleRequests = tasks.slice(0, 16).map((t) => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' }, body: predictBody([t]) }));
+async function throughput(server) {
+  const opts = { url: server.url, connections: CLIENTS, requests: singleRequests };
+  await cannon({ ...opts, duration: 1 });
+  const r = await cannon({ ...opts, duration: DURATION });
+  if (r.errors + r.non2xx > 0) throw new Error(`${r.errors} errors, ${r.non2xx} non-2xx responses`);
+  return r;
+}
+const on = await throughput(batched);
+await stopServer(batched);
+const unbatched = await startServer(false);
+await post(`${unbatched.url}/setup`, JSON.stringify({ project: '1.1700000000', schema: labelConfig }));
+const off = await throughput(unbatched);
+await stopServer(unbatched);
+fs.rmSync(tmp, { recursive: true, force: true });
+
+const ratio = on.requests.average / off.requests.average;
+console.log(
+  `\nONNX classifier bench: MLP ${FEATURES}→${HIDDEN}→${CLASSES} (${((FEATURES * HIDDEN * 4) / 1e6).toFixed(0)} MB of weights), ` +
+    `1 intra-op thread, ${os.cpus().length} CPUs shared by client and server, ${DURATION}s per run`,
+);
+console.table([
+  { measure: 'P2 raw session.run, 64 rows', 'mean ms': rawMs.toFixed(2) },
+  { measure: 'P2 POST /predict, 64 tasks', 'mean ms': e2eMs.toFixed(2), 'req/s': Math.round(p2.requests.average) },
+  { measure: `P3 ${CLIENTS} clients x 1 task, batching on`, 'req/s': Math.round(on.requests.average), 'p50 ms': on.latency.p50, 'p99 ms': on.latency.p99 },
+  { measure: `P3 ${CLIENTS} clients x 1 task, batching off`, 'req/s': Math.round(off.requests.average), 'p50 ms': off.latency.p50, 'p99 ms': off.latency.p99 },
+]);
+console.log(`P2 /predict overhead over raw session.run: ${(overhead * 100).toFixed(1)} % (target <= 15 %: ${overhead <= 0.15 ? 'met' : 'NOT met'})`);
+console.log(`P3 throughput with batching / without: ${ratio.toFixed(2)}x (target >= 3x: ${ratio >= 3 ? 'met' : 'NOT met'})`);

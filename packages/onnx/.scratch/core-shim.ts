@@ -1,0 +1,1 @@
+export * from '../../core/src/batching/index.js';

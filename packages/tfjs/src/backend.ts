@@ -1,0 +1,212 @@
+// The LabelStudioMLBase helper: a Choices ← Text classifier that predicts with the current TF.js model
+// and trains new versions in core's background training jobs. Subclass it to change model or data.
+import { LabelStudioMLBase, ModelResponse, type Annotation, type PredictOptions, type Task, type TrainingContext } from '@lsml/core';
+import { initTfjs, type TfjsRuntime } from './runtime.js';
+import { TextClassifier, type ClassifierTrainOptions, type ClassifierTrainResult, type ClassPrediction, type TextClassifierOptions, type TextExample } from './text-classifier.js';
+import type { TrainProgress } from './train.js';
+
+/** State key of the labelled texts gathered from webhook events (task id → example). */
+export const EXAMPLES_KEY = 'tfjs_examples';
+
+export interface TrainClassifierOptions {
+  /** Directory to save the new model into (a training job's `artifactDir`). */
+  dir: string;
+  /** Stops training and rejects; nothing is saved. */
+  signal?: AbortSignal;
+  onProgress?: (event: TrainProgress) => void | Promise<void>;
+}
+
+/** What `train` returns; core stores it as `train_output`. */
+export interface TfjsTrainOutput extends ClassifierTrainResult {
+  examples: number;
+  model_dir: string;
+}
+
+export interface ChoicesTextTag {
+  fromName: string;
+  toName: string;
+  /** The task data key the Text tag reads (`$text` → `text`). */
+  field: string;
+  labels: string[];
+}
+
+export class TfjsTextClassifier extends LabelStudioMLBase {
+  /** Label Studio's bulk events (from imports and the API) carry annotations too. */
+  static override webhookEvents: readonly string[] = ['ANNOTATIONS_CREATED', 'ANNOTATIONS_DELETED'];
+
+  /** The model serving predictions; null until a trained version is loaded. */
+  protected classifier: TextClassifier | null = null;
+  /** The TF.js backend in use (for logs and metrics). */
+  tfjs: TfjsRuntime | null = null;
+
+  // ---- hooks to override --------------------------------------------------------------------------
+
+  /** Vectoriser and network of new models. */
+  protected classifierOptions(): Omit<TextClassifierOptions, 'labels'> {
+    return {};
+  }
+
+  /** Epochs, batch size, early stopping… of training runs. */
+  protected trainOptions(): ClassifierTrainOptions {
+    return {};
+  }
+
+  /**
+   * The labelled texts to train on: every annotated task from the Label Studio API when
+   * LABEL_STUDIO_URL is set, else those gathered from the webhook events (kept in the state store).
+   */
+  protected async collectExamples(ctx: TrainingContext): Promise<TextExample[]> {
+    const gathered = await this.gatherFromEvents(ctx);
+    let client: ReturnType<TrainingContext['labelStudio']> | null = null;
+    try {
+      client = ctx.labelStudio();
+    } catch {
+      ctx.logger.debug('Label Studio API not configured: training on the annotations received by webhook');
+    }
+    if (!client) return gathered;
+    return this.examplesFromTasks(await client.annotatedTasks(ctx.projectId, { signal: ctx.signal }));
+  }
+
+  // ---- LabelStudioMLBase --------------------------------------------------------------------------
+
+  override async setup(): Promise<void> {
+    this.tfjs = await initTfjs({ logger: this.logger });
+  }
+
+  /** Core calls this once a trained version is published (after a job, or at start-up). */
+  override async loadVersion(_version: string, artifactDir: string): Promise<void> {
+    const next = await TextClassifier.load(artifactDir);
+    const previous = this.classifier;
+    this.classifier = next;
+    previous?.dispose(); // predictions in flight no longer need it (see TextClassifier.predict)
+  }
+
+  /** All tasks in one predict call; the score is the calibrated probability of the chosen label. */
+  override async predict(tasks: Task[], _options?: PredictOptions): Promise<ModelResponse> {
+    const classifier = this.classifier;
+    if (!classifier || !this.labelInterface) return new ModelResponse({ predictions: [] });
+    const { fromName, toName, field, labels } = this.choicesTextTag();
+    const predictions = await classifier.predict(tasks.map((task) => textOf(task, field)));
+    const allowed = new Set(labels);
+    return new ModelResponse({
+      model_version: this.modelVersion,
+      predictions: predictions.map((p) => {
+        const best = bestAllowed(p, allowed);
+        return best
+          ? { score: best.score, result: [{ from_name: fromName, to_name: toName, type: 'choices', value: { choices: [best.label] } }] }
+          : { score: 0, result: [] };
+      }),
+    });
+  }
+
+  /** A background training job (scheduled by the default `fit`): train, save into `ctx.artifactDir`. */
+  override async train(ctx: TrainingContext): Promise<TfjsTrainOutput> {
+    const examples = await this.collectExamples(ctx);
+    if (new Set(examples.map((e) => e.label)).size < 2) {
+      throw new Error(`Need annotations with at least two different labels to train (have ${examples.length} examples)`);
+    }
+    await ctx.progress(0, `training on ${examples.length} examples (${this.tfjs?.backend ?? 'tfjs'})`);
+    return this.trainClassifier(examples, {
+      dir: ctx.artifactDir,
+      signal: ctx.signal,
+      onProgress: (e) => ctx.progress(Math.round(e.percent), e.message),
+    });
+  }
+
+  // ---- training without the queue -----------------------------------------------------------------
+
+  /**
+   * Train a new classifier on `examples` and save it into `options.dir`. It does not serve until
+   * `loadVersion` loads it, so a version is only ever served once published.
+   */
+  async trainClassifier(examples: readonly TextExample[], options: TrainClassifierOptions): Promise<TfjsTrainOutput> {
+    this.tfjs ??= await initTfjs({ logger: this.logger });
+    const labels = this.labelInterface ? this.choicesTextTag().labels : [...new Set(examples.map((e) => e.label))].sort();
+    const classifier = await TextClassifier.create({ labels, ...this.classifierOptions() });
+    try {
+      const result = await classifier.train(examples, { ...this.trainOptions(), signal: options.signal, onProgress: options.onProgress });
+      await classifier.save(options.dir);
+      this.logger.info({ dir: options.dir, backend: result.backend, epochs: result.epochs, valAccuracy: result.valAccuracy, ms: result.durationMs }, 'Trained TF.js text classifier');
+      return { ...result, examples: examples.length, model_dir: options.dir };
+    } finally {
+      classifier.dispose();
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  /** The first Choices control over a Text object; throws a clear error when the config has none. */
+  protected choicesTextTag(): ChoicesTextTag {
+    if (!this.labelInterface) throw new Error('TfjsTextClassifier needs a label config with <Choices> over <Text>');
+    const [fromName, toName, field] = this.labelInterface.getFirstTagOccurrence('Choices', 'Text');
+    return { fromName, toName, field, labels: [...(this.labelInterface.getControl(fromName)?.labels ?? [])] };
+  }
+
+  /** Labelled texts from tasks with annotations (the latest usable annotation of each task). */
+  examplesFromTasks(tasks: readonly Task[]): TextExample[] {
+    const tag = this.choicesTextTag();
+    return tasks.flatMap((task) => {
+      for (const annotation of [...(task.annotations ?? [])].reverse()) {
+        const example = exampleFrom(task, annotation, tag);
+        if (example) return [example];
+      }
+      return [];
+    });
+  }
+
+  /** Fold the job's webhook events into the stored examples (latest annotation per task wins). */
+  private async gatherFromEvents(ctx: TrainingContext): Promise<TextExample[]> {
+    const tag = this.choicesTextTag();
+    const stored = (await this.getJSON<Record<string, StoredExample>>(EXAMPLES_KEY)) ?? {};
+    for (const { event, data } of ctx.events) {
+      const tasks = toArray(data.task);
+      const annotations = toArray(data.annotation);
+      if (event === 'ANNOTATION_DELETED' || event === 'ANNOTATIONS_DELETED') {
+        // ANNOTATIONS_DELETED carries only annotation ids: match them against what we stored.
+        const gone = new Set([...annotations, ...(data.annotations ?? [])].map((a) => a.id));
+        for (const [key, ex] of Object.entries(stored)) if (ex.annotationId !== undefined && gone.has(ex.annotationId)) delete stored[key];
+        continue;
+      }
+      annotations.forEach((annotation, i) => {
+        const task = typeof annotation.task === 'object' ? annotation.task : (tasks.find((t) => t.id === annotation.task) ?? tasks[i] ?? tasks[0]);
+        const key = task?.id ?? annotation.task;
+        const example = task ? exampleFrom(task, annotation, tag) : null;
+        if (example && key !== undefined) stored[String(key)] = { ...example, annotationId: annotation.id };
+      });
+    }
+    await this.setJSON(EXAMPLES_KEY, stored);
+    return Object.values(stored).map(({ text, label }) => ({ text, label }));
+  }
+}
+
+interface StoredExample extends TextExample {
+  annotationId?: number;
+}
+
+function exampleFrom(task: Task, annotation: Annotation | undefined, tag: ChoicesTextTag): TextExample | null {
+  if (!annotation || annotation.was_cancelled) return null;
+  for (const item of annotation.result ?? []) {
+    if (!('from_name' in item) || item.from_name !== tag.fromName) continue;
+    const choices = (item.value as { choices?: unknown } | undefined)?.choices;
+    const label = Array.isArray(choices) ? choices[0] : undefined;
+    if (typeof label === 'string') return { text: textOf(task, tag.field), label };
+  }
+  return null;
+}
+
+function textOf(task: Task, field: string): string {
+  const v = task.data?.[field];
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+/** The chosen label if the config still has it, else the best label it does have. */
+function bestAllowed(p: ClassPrediction, allowed: ReadonlySet<string>): { label: string; score: number } | null {
+  if (allowed.has(p.label)) return p;
+  let best: { label: string; score: number } | null = null;
+  for (const [label, score] of Object.entries(p.scores)) if (allowed.has(label) && (!best || score > best.score)) best = { label, score };
+  return best;
+}
+
+function toArray<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}

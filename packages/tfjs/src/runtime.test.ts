@@ -1,0 +1,107 @@
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTfjsRuntime, initTfjs, resetTfjsRuntimeForTests, TfjsBackendError, type TfjsRuntime } from './runtime.js';
+import { runTsx } from './spawn-tsx.test-helper.js';
+import { TextClassifier } from './text-classifier.js';
+
+const CHILD = fileURLToPath(new URL('./runtime-child.test-helper.ts', import.meta.url));
+const require = createRequire(import.meta.url);
+let root: string;
+let stubDir: string;
+let brokenDir: string;
+
+/**
+ * tfjs-node cannot be installed here (its install downloads libtensorflow), so these tests put a
+ * stand-in under node_modules/@tensorflow/tfjs-node: it registers a backend named "tensorflow" that
+ * runs on the cpu kernels, which is what loading the real package does (with native kernels).
+ */
+async function writeFakeTfjsNode(dir: string, body: string): Promise<void> {
+  const pkg = path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node');
+  await fs.mkdir(pkg, { recursive: true });
+  await fs.writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', main: 'index.js' }));
+  await fs.writeFile(path.join(pkg, 'index.js'), body);
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'lsml-tfjs-rt-'));
+  stubDir = path.join(root, 'with-tfjs-node');
+  brokenDir = path.join(root, 'broken-tfjs-node');
+  await writeFakeTfjsNode(
+    stubDir,
+    `const tf = require(${JSON.stringify(require.resolve('@tensorflow/tfjs'))});
+const { MathBackendCPU } = require(${JSON.stringify(require.resolve('@tensorflow/tfjs-backend-cpu'))});
+tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+for (const kernel of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...kernel, backendName: 'tensorflow' });
+module.exports = tf;
+`,
+  );
+  await writeFakeTfjsNode(brokenDir, `throw new Error('libtensorflow.so.2: cannot open shared object file');\n`);
+});
+afterAll(() => fs.rm(root, { recursive: true, force: true }));
+
+describe('backend selection', () => {
+  it('picks wasm when tfjs-node is not installed, and says why', async () => {
+    const logs: Array<[object, string | undefined]> = [];
+    const rt = await initTfjs({ logger: { info: (o, m) => void logs.push([o, m]), warn: () => {} } });
+    expect(rt).toMatchObject({ backend: 'wasm', source: 'auto', nativePackage: null, tfjsVersion: tf.version.tfjs });
+    expect(rt.skipped).toEqual([{ backend: 'tensorflow', reason: expect.stringMatching(/^neither .* is installed \(npm install @tensorflow\/tfjs-node\)/) }]);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(getTfjsRuntime()).toBe(rt);
+    expect(logs).toEqual([[expect.objectContaining({ tfjsBackend: 'wasm', source: 'auto' }), 'TF.js backend: wasm']]);
+  });
+
+  it('keeps the first choice for later auto calls and switches on an explicit one', async () => {
+    const before = getTfjsRuntime();
+    expect(await initTfjs()).toBe(before);
+    expect(await initTfjs({ backend: 'cpu' })).toMatchObject({ backend: 'cpu', source: 'option' });
+    expect(await initTfjs({ env: { LSML_TFJS_BACKEND: 'WASM' } })).toMatchObject({ backend: 'wasm', source: 'env' });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('rejects unknown names and an explicit backend that is unavailable', async () => {
+    await expect(initTfjs({ env: { LSML_TFJS_BACKEND: 'gpu' } })).rejects.toThrow('LSML_TFJS_BACKEND: unknown TF.js backend "gpu" (use tensorflow, wasm, cpu or auto)');
+    await expect(initTfjs({ backend: 'tensorflow' })).rejects.toThrow(TfjsBackendError);
+    await expect(initTfjs({ env: { LSML_TFJS_BACKEND: 'tensorflow' } })).rejects.toThrow(
+      /^TF.js backend "tensorflow" \(LSML_TFJS_BACKEND\) is unavailable: neither @tensorflow\/tfjs-node nor @tensorflow\/tfjs-node-gpu is installed/,
+    );
+    expect(tf.getBackend()).toBe('wasm'); // a failed request leaves the working backend in place
+  });
+
+  it('falls back when tfjs-node is installed but broken', async () => {
+    resetTfjsRuntimeForTests();
+    const rt = await initTfjs({ resolveFrom: [brokenDir] });
+    expect(rt.backend).toBe('wasm');
+    expect(rt.skipped[0]?.reason).toMatch(/@tensorflow\/tfjs-node failed to load: libtensorflow\.so\.2: cannot open shared object file/);
+  });
+
+  it('takes the tensorflow path when tfjs-node resolves, and models run on it', async () => {
+    resetTfjsRuntimeForTests();
+    const rt = await initTfjs({ resolveFrom: [stubDir] });
+    expect(rt).toMatchObject({ backend: 'tensorflow', source: 'auto', nativePackage: '@tensorflow/tfjs-node', skipped: [] });
+    expect(tf.getBackend()).toBe('tensorflow');
+    const clf = await TextClassifier.create({ labels: ['yes', 'no'], vectorizer: { dims: 32 } });
+    const result = await clf.train(
+      Array.from({ length: 40 }, (_, i) => ({ text: i % 2 ? 'yes indeed' : 'no way', label: i % 2 ? 'yes' : 'no' })),
+      { epochs: 5 },
+    );
+    expect(result.backend).toBe('tensorflow');
+    expect((await clf.predict(['yes indeed']))[0]?.label).toBe('yes');
+    const dir = path.join(root, 'saved-on-tensorflow');
+    await clf.model.save(`file://${dir}`); // our file:// router, since this tfjs-node registers none
+    expect((await fs.readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+    clf.dispose();
+  });
+
+  it('takes it by default in a fresh process whose project has tfjs-node, unless the env overrides', async () => {
+    const auto = await runTsx(CHILD, [], { cwd: stubDir, env: { LSML_TFJS_BACKEND: undefined } });
+    expect(auto.stderr).toBe('');
+    expect(JSON.parse(auto.stdout) as TfjsRuntime).toMatchObject({ backend: 'tensorflow', nativePackage: '@tensorflow/tfjs-node', source: 'auto' });
+    const forced = await runTsx(CHILD, [], { cwd: stubDir, env: { LSML_TFJS_BACKEND: 'cpu' } });
+    expect(JSON.parse(forced.stdout) as TfjsRuntime).toMatchObject({ backend: 'cpu', source: 'env', skipped: [] });
+  });
+});

@@ -1,0 +1,52 @@
+// The shape every task mapping has: read the label config once (where predictions go, label map), then
+// turn tasks into Label Studio predictions with the shared pipeline.
+import { MicroBatcher, type LabelInterface, type PredictOptions, type PredictionValue, type Task } from '@lsml/core';
+import type { LoadedPipeline, RuntimeLogger } from '../runtime.js';
+
+export interface BatchingOptions {
+  /** Most inputs in one model call (default 16). */
+  maxBatchSize?: number;
+  /** How long an input waits for others before its batch runs (default 5 ms). */
+  maxDelayMs?: number;
+}
+
+export interface MappingContext {
+  loaded: LoadedPipeline;
+  logger: RuntimeLogger;
+  /** `false`: every `/predict` runs its own tasks as one batch, never merged with other requests. */
+  batching: BatchingOptions | false;
+}
+
+export interface PredictInput {
+  tasks: Task[];
+  context: PredictOptions['context'];
+  /** The project's `extra_params` (per-request overrides of the task options). */
+  extraParams: Record<string, unknown>;
+}
+
+/** One task's predictions: a single prediction, or several (top-k, several generations). */
+export type TaskPredictions = PredictionValue | PredictionValue[];
+
+export interface TaskMapping<Target> {
+  /** Where predictions go for this label config; throws a LabelConfigMismatchError naming what is missing. */
+  prepare(li: LabelInterface | undefined, ctx: MappingContext): Target;
+  predict(target: Target, input: PredictInput, ctx: MappingContext): Promise<TaskPredictions[]>;
+}
+
+/**
+ * Run `items` through `runBatch`, merged with other concurrent callers of the same pipeline and
+ * `name` when batching is on (one micro-batcher per pipeline, shared by all projects).
+ */
+export function batched<In, Out>(
+  ctx: MappingContext,
+  name: string,
+  items: readonly In[],
+  runBatch: (batch: In[]) => Promise<Out[]>,
+): Promise<Out[]> {
+  if (items.length === 0) return Promise.resolve([]);
+  if (ctx.batching === false) return runBatch([...items]);
+  const { maxBatchSize = 16, maxDelayMs = 5 } = ctx.batching;
+  // The first caller's sizes win for a pipeline: they are a property of the model, not the project.
+  const batcher = ctx.loaded.shared(`batcher:${name}`, () => new MicroBatcher<In, Out>({ runBatch, maxBatchSize, maxDelayMs }));
+  return batcher.pushMany(items);
+}
