@@ -18,7 +18,7 @@ function start(env) {
     const child = spawn(
       process.execPath,
       [path.join(root, 'packages/core/dist/cli.js'), 'start', path.join(root, 'bench/fixtures/cpu-trainer.ts'), '--port', '0', '--host', '127.0.0.1', '--model-dir', modelDir],
-      { env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+      { env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
     child.stdout.on('data', (c) => {

@@ -1,7 +1,8 @@
 // Child process of bench/onnx/predict.mjs: the ONNX classifier backend on an ephemeral port.
 // Env: BENCH_MODEL (path), BENCH_FEATURES, BENCH_BATCHING ('on' | 'off'), BENCH_MAX_BATCH, BENCH_DELAY_MS.
+import http from 'node:http';
 import { createServer, MemoryStore } from '@lsml/core';
-import { hashedBagOfWords, onnxClassifier } from '@lsml/onnx';
+import { hashedBagOfWords, loadOnnxModel, onnxClassifier } from '@lsml/onnx';
 
 const features = Number(process.env.BENCH_FEATURES);
 const batching =
@@ -13,10 +14,47 @@ const Backend = onnxClassifier({
   name: 'BenchClassifier',
   model: process.env.BENCH_MODEL,
   labels: ['negative', 'neutral', 'positive'],
-  featurize: (text) => hashedBagOfWords(text, features),
+  // Writes each task's features straight into the batch buffer (no per-task allocation or copy).
+  featurize: (text, _task, out) => hashedBagOfWords(text, features, { out }),
   // One inference thread: the load generator needs the other core.
   load: { intraOpNumThreads: 1, batching },
 });
+
+// Where the time of a request goes, for the parent's report: session.run and the backend's predict().
+const timing = { run: [], predict: [], request: [] };
+const predict = Backend.prototype.predict;
+Backend.prototype.predict = async function (...args) {
+  const start = performance.now();
+  try {
+    return await predict.apply(this, args);
+  } finally {
+    timing.predict.push(performance.now() - start);
+  }
+};
+// The backend's setup() gets this same shared model (same file and session options).
+const shared = await loadOnnxModel(process.env.BENCH_MODEL, { intraOpNumThreads: 1, batching });
+const run = shared.session.run.bind(shared.session);
+shared.session.run = async (...args) => {
+  const start = performance.now();
+  try {
+    return await run(...args);
+  } finally {
+    timing.run.push(performance.now() - start);
+  }
+};
+process.on('message', (msg) => {
+  if (msg === 'timing') process.send?.({ ...timing });
+  if (msg === 'reset') Object.assign(timing, { run: [], predict: [], request: [] });
+});
+
+// Time each request inside the server, from its arrival to the last byte of the answer.
+const createHttpServer = http.createServer;
+http.createServer = (listener) =>
+  createHttpServer((req, res) => {
+    const start = performance.now();
+    res.once('finish', () => timing.request.push(performance.now() - start));
+    listener(req, res);
+  });
 
 const server = createServer(Backend, { store: new MemoryStore(), env: {}, logLevel: 'silent' });
 const { url } = await server.listen(0, '127.0.0.1');

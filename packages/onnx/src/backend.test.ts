@@ -1,8 +1,9 @@
 import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass } from '@lsml/core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { OnnxClassifierBackend, onnxClassifier, type OnnxClassifierConfig } from './backend.js';
 import { loadOnnxModel, releaseAllModels, sharedModels } from './onnx-model.js';
-import { CLASSIFIER, FEATURES, LABELS, referenceClassifier, REVIEWS } from './test-models.test-helper.js';
+import { CLASSIFIER, CLASSIFIER_FIXED, FEATURES, LABELS, referenceClassifier, REVIEWS } from './test-models.test-helper.js';
+import type { Feeds } from './validate-feeds.js';
 import { hashedBagOfWords } from './text-features.js';
 
 const CONFIG =
@@ -137,6 +138,49 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
       const ref = referenceClassifier(featurize(texts[i]!)).probabilities;
       expect(prediction?.score).toBeCloseTo(Math.max(...ref), 5);
     });
+    await model.release();
+  });
+
+  it('lets featurize fill the batch buffer in place, with the same numbers', async () => {
+    const rows: Float32Array[] = [];
+    const { post } = await serve(
+      onnxClassifier({
+        ...baseConfig,
+        featurize: (text, _task, out) => {
+          expect(out).toBeInstanceOf(Float32Array);
+          expect(out?.length).toBe(FEATURES);
+          rows.push(out!);
+          return hashedBagOfWords(text, FEATURES, { out });
+        },
+      }),
+    );
+    const model = await loadOnnxModel(CLASSIFIER);
+    const run = vi.spyOn(model.session, 'run');
+    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text })), project: '6', label_config: CONFIG, params: {} });
+    expect(res.status).toBe(200);
+    // One run whose input is the very buffer the rows were written into.
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(((run.mock.calls[0]![0] as Feeds).features!.data as Float32Array).buffer).toBe(rows[0]!.buffer);
+    (res.body.results as WirePrediction[]).forEach((p, i) => {
+      const ref = referenceClassifier(featurize(REVIEWS[i]!)).probabilities;
+      expect(p.score).toBeCloseTo(Math.max(...ref), 5);
+    });
+    run.mockRestore();
+    await model.release();
+  });
+
+  it('serves a model with a fixed batch of 1, one task per run', async () => {
+    const { post } = await serve(onnxClassifier({ ...baseConfig, model: CLASSIFIER_FIXED, featurize: (text, _task, out) => hashedBagOfWords(text, FEATURES, { out }) }));
+    const model = await loadOnnxModel(CLASSIFIER_FIXED);
+    const run = vi.spyOn(model.session, 'run');
+    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text })), project: '7', label_config: CONFIG, params: {} });
+    expect(res.status).toBe(200);
+    expect(run).toHaveBeenCalledTimes(REVIEWS.length);
+    (res.body.results as WirePrediction[]).forEach((p, i) => {
+      const ref = referenceClassifier(featurize(REVIEWS[i]!)).probabilities;
+      expect(p.score).toBeCloseTo(Math.max(...ref), 5);
+    });
+    run.mockRestore();
     await model.release();
   });
 

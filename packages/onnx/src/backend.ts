@@ -2,6 +2,7 @@
 // task's text into features, runs them through the micro-batcher, and answers `choices` predictions with
 // the project's own label names.
 import { buildLabelMap, LabelStudioMLBase, ModelResponse, type BackendClass, type PredictionValue, type Task } from '@lsml/core';
+import { Tensor } from 'onnxruntime-node';
 import { float32Tensor } from './feeds.js';
 import { loadOnnxModel, type LoadOnnxModelOptions, type OnnxModel } from './onnx-model.js';
 import { isProbabilityRow, softmax, toNumbers } from './outputs.js';
@@ -18,8 +19,10 @@ export interface OnnxClassifierConfig {
   /**
    * One task's input: a feature vector for a model with a single `[batch, features]` float32 input, or
    * complete feeds shaped as a batch of one. `text` is the task's value for the labelled object.
+   * For a single float32 `[batch, width]` input, `out` is a zeroed row of the batch buffer: fill it and
+   * return it (`hashedBagOfWords(text, n, { out })`) to skip an allocation and a copy per task.
    */
-  featurize: (text: string, task: Task) => ArrayLike<number> | Feeds | Promise<ArrayLike<number> | Feeds>;
+  featurize: (text: string, task: Task, out?: Float32Array) => ArrayLike<number> | Feeds | Promise<ArrayLike<number> | Feeds>;
   /** The output holding the class scores (default: the model's first output). */
   output?: string;
   /**
@@ -50,6 +53,7 @@ export abstract class OnnxClassifierBackend extends LabelStudioMLBase {
   onnx!: OnnxModel;
 
   private labelMapCache: { control: string; map: Record<string, string> } | undefined;
+  private spareBuffers: Float32Array[] = [];
 
   override async setup(): Promise<void> {
     const { model, load, modelVersion, output, labels } = this.config;
@@ -73,11 +77,24 @@ export abstract class OnnxClassifierBackend extends LabelStudioMLBase {
     // Featurise one batch at a time: a large "Retrieve predictions" request never holds every task's
     // features at once.
     const chunk = this.onnx.batching?.maxBatchSize ?? 64;
+    const width = this.featureWidth();
+    const inputName = this.onnx.inputNames[0] as string;
     const outputs: Feeds[] = [];
     for (let i = 0; i < tasks.length; i += chunk) {
       const part = tasks.slice(i, i + chunk);
-      const items = await Promise.all(part.map(async (task) => this.toFeeds(await this.config.featurize(textOf(task, field), task))));
+      // Rows of one zeroed buffer: a featuriser that fills `out` costs no allocation and no copy (the
+      // rows of a chunk are contiguous, so the batch input is a view of this buffer).
+      const buffer = width ? this.takeBuffer(chunk * width) : undefined;
+      const items = await Promise.all(
+        part.map(async (task, j) => {
+          const out = buffer && width ? buffer.subarray(j * width, (j + 1) * width) : undefined;
+          const features = await this.config.featurize(textOf(task, field), task, out);
+          return out && features === out ? { [inputName]: new Tensor('float32', out, [1, out.length]) } : this.toFeeds(features);
+        }),
+      );
       outputs.push(...(await this.onnx.predictMany(items)));
+      // Only after success: a failed batch may leave a sibling batch still reading the buffer.
+      if (buffer) this.giveBackBuffer(buffer);
     }
     const predictions = outputs.map((o): PredictionValue => {
       const probs = this.probabilities(toNumbers(o[outName] as NonNullable<Feeds[string]>));
@@ -108,6 +125,26 @@ export abstract class OnnxClassifierBackend extends LabelStudioMLBase {
       this.labelMapCache = { control, map };
     }
     return this.labelMapCache.map;
+  }
+
+  /** The width of a model whose only input is float32 `[batch, width]`: features can go straight into a batch buffer. */
+  private featureWidth(): number | undefined {
+    const [input, ...rest] = this.onnx.inputs;
+    if (!input || rest.length > 0 || input.type !== 'float32' || input.shape.length !== 2) return undefined;
+    const width = input.shape[1];
+    return typeof width === 'number' && width > 0 ? width : undefined;
+  }
+
+  private takeBuffer(size: number): Float32Array {
+    const i = this.spareBuffers.findIndex((b) => b.length === size);
+    if (i < 0) return new Float32Array(size);
+    const [buffer] = this.spareBuffers.splice(i, 1) as [Float32Array];
+    return buffer.fill(0);
+  }
+
+  private giveBackBuffer(buffer: Float32Array): void {
+    // A few are enough for the requests of one project in flight at once.
+    if (this.spareBuffers.length < 4) this.spareBuffers.push(buffer);
   }
 
   private toFeeds(features: ArrayLike<number> | Feeds): Feeds {

@@ -72,6 +72,21 @@ function copyBlock(
   }
 }
 
+/** A view over all items' data when they are back-to-back slices of one ArrayBuffer, in order. */
+function contiguousView(tensors: readonly Tensor[], size: number): Writable | undefined {
+  const first = tensors[0]?.data;
+  if (!first || Array.isArray(first) || !ArrayBuffer.isView(first) || tensors.length < 2) return undefined;
+  let next = first.byteOffset;
+  for (const t of tensors) {
+    const d = t.data;
+    if (Array.isArray(d) || !ArrayBuffer.isView(d) || d.constructor !== first.constructor || d.buffer !== first.buffer || d.byteOffset !== next) return undefined;
+    next += d.byteLength;
+  }
+  if (next - first.byteOffset !== size * (first as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT) return undefined;
+  const Ctor = first.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => Writable;
+  return new Ctor(first.buffer, first.byteOffset, size);
+}
+
 function makeTensor(type: Tensor.Type, data: Writable, dims: readonly number[]): Tensor {
   // The element type and the array kind come from the same source tensor, so they agree.
   return new Tensor(type as 'float32', data as unknown as Float32Array, dims);
@@ -99,8 +114,25 @@ export function shapeKey(item: Feeds, inputs: readonly TensorInfo[], pad: PadVal
     .join('|');
 }
 
+/**
+ * Reusable buffers for merged inputs, one per input name. A fresh multi-megabyte array per batch costs
+ * page faults on every run; the model's runs are sequential, so one buffer per input is enough.
+ */
+export class BufferPool {
+  private readonly buffers = new Map<string, Writable & { subarray(a: number, b: number): Writable }>();
+
+  take(name: string, like: Tensor['data'], size: number): Writable {
+    if (Array.isArray(like) || !ArrayBuffer.isView(like)) return newLike(like, size);
+    const held = this.buffers.get(name);
+    if (held && held.constructor === like.constructor && held.length >= size) return held.subarray(0, size);
+    const fresh = newLike(like, size) as Writable & { subarray(a: number, b: number): Writable };
+    this.buffers.set(name, fresh);
+    return fresh;
+  }
+}
+
 /** Concatenate items (feeds of equal shapeKey) along dim 0, padding dynamic dims of padded inputs. */
-export function mergeFeeds(items: readonly Feeds[], inputs: readonly TensorInfo[], pad: PadValues): MergedFeeds {
+export function mergeFeeds(items: readonly Feeds[], inputs: readonly TensorInfo[], pad: PadValues, pool?: BufferPool): MergedFeeds {
   const rows = items.map((item) => (item[inputs[0]?.name ?? ''] as Tensor).dims[0] as number);
   const totalRows = rows.reduce((a, b) => a + b, 0);
   const feeds: Feeds = {};
@@ -122,11 +154,19 @@ export function mergeFeeds(items: readonly Feeds[], inputs: readonly TensorInfo[
       }
     }
     const size = dims.reduce((a, b) => a * b, 1);
-    const data = newLike(first.data, size);
+    const view = pad[info.name] === undefined ? contiguousView(tensors, size) : undefined;
+    if (view) {
+      // The items are consecutive rows of one buffer already (a backend featurised them in place).
+      feeds[info.name] = makeTensor(first.type, view, dims);
+      continue;
+    }
+    const data = pool ? pool.take(info.name, first.data, size) : newLike(first.data, size);
     const padValue = pad[info.name];
     if (padValue !== undefined) {
+      // Every padded position is written; unpadded inputs are fully overwritten by the copies below.
       const v = fillValue(first.data, padValue);
-      for (let i = 0; i < size; i++) data[i] = v;
+      if (ArrayBuffer.isView(data)) (data as unknown as { fill(v: unknown): void }).fill(v);
+      else for (let i = 0; i < size; i++) data[i] = v;
     }
     let row = 0;
     tensors.forEach((t) => {

@@ -151,6 +151,23 @@ describe('micro-batching', () => {
     out.forEach((r, i) => expectClose(r.probabilities!.data as Float32Array, referenceClassifier(features(REVIEWS[i]!)).probabilities));
   });
 
+  it('uses rows that already sit back to back in one buffer without copying them', async () => {
+    const model = await loadOnnxModel(CLASSIFIER, { batching: { maxBatchSize: 8 } });
+    const run = vi.spyOn(model.session, 'run');
+    const block = new Float32Array(3 * FEATURES);
+    const texts = REVIEWS.slice(0, 3);
+    const rows = texts.map((text, i) => hashedBagOfWords(text, FEATURES, { out: block.subarray(i * FEATURES, (i + 1) * FEATURES) }));
+    const out = await model.predictMany(rows.map((row) => ({ features: float32Tensor(row, [1, FEATURES]) })));
+    const fed = (run.mock.calls[0]![0] as Feeds).features!;
+    expect(fed.dims).toEqual([3, FEATURES]);
+    expect((fed.data as Float32Array).buffer).toBe(block.buffer);
+    out.forEach((r, i) => expectClose(r.logits!.data as Float32Array, referenceClassifier(rows[i]!).logits));
+
+    // Out of order: copied into a batch buffer instead.
+    await model.predictMany([rows[1]!, rows[0]!].map((row) => ({ features: float32Tensor(row, [1, FEATURES]) })));
+    expect(((run.mock.calls[1]![0] as Feeds).features!.data as Float32Array).buffer).not.toBe(block.buffer);
+  });
+
   it('has no cross-talk under 500 concurrent calls', async () => {
     const model = await loadOnnxModel(CLASSIFIER, { batching: { maxBatchSize: 32, maxDelayMs: 2 } });
     const run = vi.spyOn(model.session, 'run');

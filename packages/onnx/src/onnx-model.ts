@@ -2,7 +2,7 @@
 // micro-batching of per-item predictions. Loaded once per model file per process and shared.
 import { MicroBatcher } from '@lsml/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { mergeFeeds, shapeKey, splitOutputs, type PadValues } from './batch-tensors.js';
+import { BufferPool, mergeFeeds, shapeKey, splitOutputs, type PadValues } from './batch-tensors.js';
 import { createSession, resolveSource, type ModelSource, type OnnxSessionOptions } from './runtime.js';
 import { checkFeeds, isDynamicDim, toTensorInfo, type Feeds, type TensorInfo } from './validate-feeds.js';
 
@@ -71,6 +71,7 @@ export class OnnxModel {
   readonly batching: Readonly<Required<Omit<BatchingOptions, 'pad'>> & { pad: PadValues }> | null;
 
   private readonly batcher: MicroBatcher<Feeds, Feeds> | null;
+  private readonly inputBuffers = new BufferPool();
   private readonly counters: OnnxModelStats = { runs: 0, items: 0, largestRun: 0 };
   private refs = 1;
   private released = false;
@@ -105,6 +106,9 @@ export class OnnxModel {
         maxBatchSize: this.batching.maxBatchSize,
         maxDelayMs: this.batching.maxDelayMs,
         maxQueueSize: this.batching.maxQueueSize,
+        // One batch at a time: node runs sessions on the main thread anyway, and the merged-input
+        // buffers are reused from one batch to the next.
+        maxConcurrentBatches: 1,
         runBatch: (items) => this.runMerged(items),
       });
     }
@@ -228,7 +232,7 @@ export class OnnxModel {
         results[indices[0] as number] = await this.rawRun(group[0] as Feeds);
         continue;
       }
-      const merged = mergeFeeds(group, this.inputs, pad);
+      const merged = mergeFeeds(group, this.inputs, pad, this.inputBuffers);
       const outputs = await this.rawRun(merged.feeds);
       splitOutputs(outputs, merged, this.outputs).forEach((r, j) => {
         results[indices[j] as number] = r;

@@ -164,9 +164,11 @@ export async function createSession(source: ModelSource, options: OnnxSessionOpt
   }
 
   for (const p of requested) assertProviderAvailable(providerName(p));
-  const providers = [...requested] as InferenceSession.ExecutionProviderConfig[];
-  const session = await createOrExplain(model, label, toSessionOptions(options, providers), requested.map(providerName));
-  return { session, executionProviders: requested.map(providerName), source: label };
+  // onnxruntime runs on CPU when given no provider; say so.
+  const providers = (requested.length > 0 ? [...requested] : ['cpu']) as InferenceSession.ExecutionProviderConfig[];
+  const names = providers.map(providerName);
+  const session = await createOrExplain(model, label, toSessionOptions(options, providers), names);
+  return { session, executionProviders: names, source: label };
 }
 
 async function createOrExplain(model: string | Uint8Array, label: string, options: InferenceSession.SessionOptions, providers: string[] = ['cpu']): Promise<InferenceSession> {

@@ -4,13 +4,27 @@
 // from its ONNX export alone.
 
 const encoder = new TextEncoder();
+// Tokens are encoded into this scratch buffer (no allocation per token); it grows for long tokens.
+let scratch = new Uint8Array(256);
+
+/** `murmurhash3` of a string's UTF-8 bytes. */
+function hashToken(token: string): number {
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+  if (token.length * 3 > scratch.length) scratch = new Uint8Array(token.length * 3);
+  const { written } = encoder.encodeInto(token, scratch);
+  return murmur(scratch, written, 0);
+}
 
 /** MurmurHash3 x86 32-bit of `bytes`, as a signed int32 (scikit-learn's `murmurhash3_32(..., positive=False)`). */
 export function murmurhash3(bytes: Uint8Array, seed = 0): number {
+  return murmur(bytes, bytes.length, seed);
+}
+
+function murmur(bytes: Uint8Array, length: number, seed: number): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed >>> 0;
-  const blocks = bytes.length >>> 2;
+  const blocks = length >>> 2;
   for (let i = 0; i < blocks; i++) {
     const o = i * 4;
     let k = (bytes[o] as number) | ((bytes[o + 1] as number) << 8) | ((bytes[o + 2] as number) << 16) | ((bytes[o + 3] as number) << 24);
@@ -23,7 +37,7 @@ export function murmurhash3(bytes: Uint8Array, seed = 0): number {
   }
   const tail = blocks * 4;
   let k = 0;
-  switch (bytes.length & 3) {
+  switch (length & 3) {
     case 3:
       k ^= (bytes[tail + 2] as number) << 16;
     // falls through
@@ -37,7 +51,7 @@ export function murmurhash3(bytes: Uint8Array, seed = 0): number {
       k = Math.imul(k, c2);
       h ^= k;
   }
-  h ^= bytes.length;
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -72,17 +86,20 @@ export function hashedBagOfWords(text: string, nFeatures: number, options: Hashe
     if (v.length !== nFeatures) throw new RangeError(`out has ${v.length} entries, expected ${nFeatures}`);
     v.fill(0);
   }
+  // Only the touched entries are visited again: wide vectors (2^15+) stay cheap for short texts.
+  const touched = new Set<number>();
   for (const token of tokenize(text)) {
-    const h = murmurhash3(encoder.encode(token));
+    const h = hashToken(token);
     // abs(INT32_MIN) overflows in C; scikit-learn maps it the same way.
     const index = h === -2147483648 ? (2147483647 - (nFeatures - 1)) % nFeatures : Math.abs(h) % nFeatures;
     v[index] = (v[index] as number) + (alternateSign && h < 0 ? -1 : 1);
+    touched.add(index);
   }
   if (norm) {
     let total = 0;
-    for (let i = 0; i < v.length; i++) total += norm === 'l2' ? (v[i] as number) ** 2 : Math.abs(v[i] as number);
+    for (const i of touched) total += norm === 'l2' ? (v[i] as number) ** 2 : Math.abs(v[i] as number);
     const scale = norm === 'l2' ? Math.sqrt(total) : total;
-    if (scale > 0) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / scale;
+    if (scale > 0) for (const i of touched) v[i] = (v[i] as number) / scale;
   }
   return v;
 }

@@ -1,11 +1,21 @@
 // The LabelStudioMLBase helper: a Choices ← Text classifier that predicts with the current TF.js model
 // and trains new versions in core's background training jobs. Subclass it to change model or data.
-import { LabelStudioMLBase, ModelResponse, type Annotation, type PredictOptions, type Task, type TrainingContext } from '@lsml/core';
+import {
+  LabelStudioMLBase,
+  ModelResponse,
+  type Annotation,
+  type PredictOptions,
+  type Task,
+  type TrainingContext,
+  type WebhookData,
+  type WebhookEvent,
+  type WebhookRequest,
+} from '@lsml/core';
 import { initTfjs, type TfjsRuntime } from './runtime.js';
 import { TextClassifier, type ClassifierTrainOptions, type ClassifierTrainResult, type ClassPrediction, type TextClassifierOptions, type TextExample } from './text-classifier.js';
 import type { TrainProgress } from './train.js';
 
-/** State key of the labelled texts gathered from webhook events (task id → example). */
+/** State key of the labelled texts recorded from webhook events (task id → example). */
 export const EXAMPLES_KEY = 'tfjs_examples';
 
 export interface TrainClassifierOptions {
@@ -18,8 +28,8 @@ export interface TrainClassifierOptions {
 
 /** What `train` returns; core stores it as `train_output`. */
 export interface TfjsTrainOutput extends ClassifierTrainResult {
+  /** Examples collected (those with labels outside the config are in `skippedExamples`). */
   examples: number;
-  model_dir: string;
 }
 
 export interface ChoicesTextTag {
@@ -38,6 +48,7 @@ export class TfjsTextClassifier extends LabelStudioMLBase {
   protected classifier: TextClassifier | null = null;
   /** The TF.js backend in use (for logs and metrics). */
   tfjs: TfjsRuntime | null = null;
+  private recording: Promise<unknown> = Promise.resolve();
 
   // ---- hooks to override --------------------------------------------------------------------------
 
@@ -53,18 +64,18 @@ export class TfjsTextClassifier extends LabelStudioMLBase {
 
   /**
    * The labelled texts to train on: every annotated task from the Label Studio API when
-   * LABEL_STUDIO_URL is set, else those gathered from the webhook events (kept in the state store).
+   * LABEL_STUDIO_URL is set, else the annotations recorded from webhooks (see `recordAnnotations`).
    */
   protected async collectExamples(ctx: TrainingContext): Promise<TextExample[]> {
-    const gathered = await this.gatherFromEvents(ctx);
     let client: ReturnType<TrainingContext['labelStudio']> | null = null;
     try {
       client = ctx.labelStudio();
     } catch {
       ctx.logger.debug('Label Studio API not configured: training on the annotations received by webhook');
     }
-    if (!client) return gathered;
-    return this.examplesFromTasks(await client.annotatedTasks(ctx.projectId, { signal: ctx.signal }));
+    if (client) return this.examplesFromTasks(await client.annotatedTasks(ctx.projectId, { signal: ctx.signal }));
+    const stored = (await this.getJSON<Record<string, StoredExample>>(EXAMPLES_KEY)) ?? {};
+    return Object.values(stored).map(({ text, label }) => ({ text, label }));
   }
 
   // ---- LabelStudioMLBase --------------------------------------------------------------------------
@@ -99,7 +110,13 @@ export class TfjsTextClassifier extends LabelStudioMLBase {
     });
   }
 
-  /** A background training job (scheduled by the default `fit`): train, save into `ctx.artifactDir`. */
+  /** Records the annotation, then lets core's policy schedule a training job. */
+  override async fit(event: WebhookEvent, data: WebhookData): Promise<unknown> {
+    await this.recordAnnotations(event, data);
+    return super.fit(event, data);
+  }
+
+  /** A background training job (scheduled by `fit`): train, save into `ctx.artifactDir`. */
   override async train(ctx: TrainingContext): Promise<TfjsTrainOutput> {
     const examples = await this.collectExamples(ctx);
     if (new Set(examples.map((e) => e.label)).size < 2) {
@@ -127,7 +144,7 @@ export class TfjsTextClassifier extends LabelStudioMLBase {
       const result = await classifier.train(examples, { ...this.trainOptions(), signal: options.signal, onProgress: options.onProgress });
       await classifier.save(options.dir);
       this.logger.info({ dir: options.dir, backend: result.backend, epochs: result.epochs, valAccuracy: result.valAccuracy, ms: result.durationMs }, 'Trained TF.js text classifier');
-      return { ...result, examples: examples.length, model_dir: options.dir };
+      return { ...result, examples: examples.length };
     } finally {
       classifier.dispose();
     }
@@ -154,28 +171,39 @@ export class TfjsTextClassifier extends LabelStudioMLBase {
     });
   }
 
-  /** Fold the job's webhook events into the stored examples (latest annotation per task wins). */
-  private async gatherFromEvents(ctx: TrainingContext): Promise<TextExample[]> {
-    const tag = this.choicesTextTag();
-    const stored = (await this.getJSON<Record<string, StoredExample>>(EXAMPLES_KEY)) ?? {};
-    for (const { event, data } of ctx.events) {
-      const tasks = toArray(data.task);
-      const annotations = toArray(data.annotation);
+  /**
+   * Keep the labelled text of each annotation event in the state store (latest annotation per task
+   * wins; deletions remove it). `fit` calls it for every webhook, also those that do not start a job.
+   * Serialised per instance; several server processes writing one project can lose updates, which the
+   * Label Studio API path avoids.
+   */
+  recordAnnotations(event: string, data: WebhookData): Promise<void> {
+    const run = this.recording.then(async () => {
+      if (!this.labelInterface) return;
+      const tag = this.choicesTextTag();
+      // WebhookData is Omit<> of an index-signature type, which erases its known keys: restore them.
+      const payload = data as Partial<WebhookRequest>;
+      const tasks = toArray(payload.task);
+      const annotations = toArray(payload.annotation);
+      const stored = (await this.getJSON<Record<string, StoredExample>>(EXAMPLES_KEY)) ?? {};
       if (event === 'ANNOTATION_DELETED' || event === 'ANNOTATIONS_DELETED') {
-        // ANNOTATIONS_DELETED carries only annotation ids: match them against what we stored.
-        const gone = new Set([...annotations, ...(data.annotations ?? [])].map((a) => a.id));
+        // ANNOTATIONS_DELETED carries only annotation ids: match them against what was stored.
+        const gone = new Set([...annotations, ...(payload.annotations ?? [])].map((a) => a.id));
         for (const [key, ex] of Object.entries(stored)) if (ex.annotationId !== undefined && gone.has(ex.annotationId)) delete stored[key];
-        continue;
+      } else {
+        annotations.forEach((annotation, i) => {
+          const task = typeof annotation.task === 'object' ? annotation.task : (tasks.find((t) => t.id === annotation.task) ?? tasks[i] ?? tasks[0]);
+          const key = task?.id ?? annotation.task;
+          const example = task ? exampleFrom(task, annotation, tag) : null;
+          if (key === undefined) return;
+          if (example) stored[String(key)] = { ...example, annotationId: annotation.id };
+          else if (stored[String(key)]?.annotationId === annotation.id) delete stored[String(key)]; // label removed
+        });
       }
-      annotations.forEach((annotation, i) => {
-        const task = typeof annotation.task === 'object' ? annotation.task : (tasks.find((t) => t.id === annotation.task) ?? tasks[i] ?? tasks[0]);
-        const key = task?.id ?? annotation.task;
-        const example = task ? exampleFrom(task, annotation, tag) : null;
-        if (example && key !== undefined) stored[String(key)] = { ...example, annotationId: annotation.id };
-      });
-    }
-    await this.setJSON(EXAMPLES_KEY, stored);
-    return Object.values(stored).map(({ text, label }) => ({ text, label }));
+      await this.setJSON(EXAMPLES_KEY, stored);
+    });
+    this.recording = run.catch(() => undefined);
+    return run;
   }
 }
 

@@ -243,8 +243,18 @@ export async function loadModelArtifacts(source: ModelSource, options: LoadModel
   if (isHttpSource(source)) {
     let url = String(source);
     if (url.endsWith('/')) url += MODEL_JSON;
-    const handler = tf.io.http(url, { requestInit: options.requestInit, fetchFunc: options.fetchFunc });
-    return handler.load!();
+    const base = options.fetchFunc ?? ((input: string | URL | Request, init?: RequestInit) => fetch(input, init));
+    // TF.js reads the body of a failed weight request as weights ("should have 3072 values but has 0").
+    const checked = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const res = await base(input, init);
+      if (!res.ok) throw new ModelFileError(`Cannot fetch ${String(input)}: HTTP ${res.status}`, String(input));
+      return res;
+    };
+    const artifacts = await tf.io.http(url, { requestInit: options.requestInit, fetchFunc: checked as typeof fetch }).load!();
+    const expected = artifacts.weightSpecs ? expectedBytes(artifacts.weightSpecs) : null;
+    const got = artifacts.weightData === undefined ? 0 : tf.io.CompositeArrayBuffer.join(artifacts.weightData).byteLength;
+    if (expected !== null && expected !== got) throw new ModelFileError(`Corrupt weights for ${url}: ${got} bytes, but model.json declares ${expected}`, url);
+    return artifacts;
   }
   return readModelArtifacts(resolveModelPath(source).modelJson);
 }

@@ -74,8 +74,10 @@ describe('backend selection', () => {
 
   it('falls back when tfjs-node is installed but broken', async () => {
     resetTfjsRuntimeForTests();
-    const rt = await initTfjs({ resolveFrom: [brokenDir] });
+    const warnings: Array<string | undefined> = [];
+    const rt = await initTfjs({ resolveFrom: [brokenDir], logger: { info: () => {}, warn: (_o, m) => void warnings.push(m) } });
     expect(rt.backend).toBe('wasm');
+    expect(warnings).toEqual(['tfjs-node is installed but could not be loaded; using wasm']);
     expect(rt.skipped[0]?.reason).toMatch(/@tensorflow\/tfjs-node failed to load: libtensorflow\.so\.2: cannot open shared object file/);
   });
 

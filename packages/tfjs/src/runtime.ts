@@ -122,6 +122,9 @@ async function init(options: InitTfjsOptions): Promise<TfjsRuntime> {
       { tfjsBackend: backend, source, nativePackage: outcome.nativePackage, skipped },
       `TF.js backend: ${backend}${outcome.nativePackage ? ` (${outcome.nativePackage})` : ''}`,
     );
+    // Installed but unusable tfjs-node is worth a warning: the user expects the fast path.
+    const broken = skipped.find((s) => s.backend === 'tensorflow' && s.reason.includes('failed to load'));
+    if (broken) options.logger?.warn({ reason: broken.reason }, `tfjs-node is installed but could not be loaded; using ${backend}`);
     return current;
   }
   // cpu is always registered, so this only happens if the cpu backend itself fails.

@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +86,32 @@ describe('TextClassifier files', () => {
       expect(p.score).toBeCloseTo(onCpu[i]!.score, 5);
     });
     fromCpu.dispose();
+  });
+
+  it('loads over http(s), vectorizer.json included', async () => {
+    await initTfjs({ backend: 'cpu' });
+    const server = http.createServer((req, res) => {
+      fs.readFile(path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))).then(
+        (body) => res.end(body),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const remote = await TextClassifier.load(`${url}/cpu/model.json`);
+      const local = await TextClassifier.load(path.join(root, 'cpu'));
+      const texts = heldOut.slice(0, 20).map((e) => e.text);
+      expect(await remote.predict(texts)).toEqual(await local.predict(texts));
+      remote.dispose();
+      local.dispose();
+      await fs.cp(path.join(root, 'cpu', 'model.json'), path.join(root, 'no-vectorizer', 'model.json'), { recursive: true });
+      await expect(TextClassifier.load(`${url}/no-vectorizer/model.json`)).rejects.toThrow(`Cannot fetch ${url}/no-vectorizer/weights.bin: HTTP 404`);
+      await fs.cp(path.join(root, 'cpu', 'weights.bin'), path.join(root, 'no-vectorizer', 'weights.bin'));
+      await expect(TextClassifier.load(`${url}/no-vectorizer/model.json`)).rejects.toThrow(`Vectorizer file ${url}/no-vectorizer/vectorizer.json: HTTP 404`);
+    } finally {
+      server.close();
+    }
   });
 
   it('names the missing or corrupt file', async () => {

@@ -94,23 +94,26 @@ export class HashedNgramVectorizer {
   transform(texts: readonly string[]): Float32Array {
     const { dims, seed, sublinearTf, norm } = this.config;
     const out = new Float32Array(texts.length * dims);
-    const counts = new Map<number, number>();
+    const touched: number[] = [];
     texts.forEach((text, row) => {
-      counts.clear();
+      // Count straight into the output row; `touched` lists the buckets to rescale (rows are sparse).
+      const base = row * dims;
+      touched.length = 0;
       for (const gram of this.ngrams(text)) {
-        const bucket = fnv1a32(gram, seed) % dims;
-        counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+        const i = base + (fnv1a32(gram, seed) % dims);
+        if (out[i] === 0) touched.push(i);
+        out[i]! += 1;
       }
       let sumSq = 0;
-      const values: Array<[number, number]> = [];
-      for (const [bucket, c] of counts) {
-        const v = sublinearTf ? 1 + Math.log(c) : c;
-        values.push([bucket, v]);
+      for (const i of touched) {
+        const v = sublinearTf ? 1 + Math.log(out[i]!) : out[i]!;
+        out[i] = v;
         sumSq += v * v;
       }
-      const scale = norm === 'l2' && sumSq > 0 ? 1 / Math.sqrt(sumSq) : 1;
-      const base = row * dims;
-      for (const [bucket, v] of values) out[base + bucket] = v * scale;
+      if (norm === 'l2' && sumSq > 0) {
+        const scale = 1 / Math.sqrt(sumSq);
+        for (const i of touched) out[i]! *= scale;
+      }
     });
     return out;
   }

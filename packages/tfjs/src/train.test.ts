@@ -43,6 +43,8 @@ describe('trainModel', () => {
     expect(events.filter((e) => e.phase === 'batch')).toHaveLength(5 * 10);
     expect(events.map((e) => e.percent)).toEqual([...events.map((e) => e.percent)].sort((a, b) => a - b));
     expect(epochs.at(-1)).toMatchObject({ percent: 100, batch: 10, batches: 10 });
+    expect(events.at(-1)).toMatchObject({ phase: 'end', percent: 100, epoch: 5, loss: metrics.loss, valAccuracy: metrics.valAccuracy! });
+    expect(events.at(-1)!.message).toMatch(/^done after 5 epochs: loss /);
     expect(epochs.at(-1)!.message).toMatch(/^epoch 5\/5 loss \d\.\d{4} acc \d\.\d{3} val_loss \d\.\d{4} val_acc \d\.\d{3}$/);
     expect(formatProgressBar(epochs[1]!, 10)).toMatch(/^\[####------\]  40% epoch 2\/5 /);
     tf.dispose([x, y]);
@@ -72,13 +74,18 @@ describe('trainModel', () => {
     const { x, y } = data(200);
     const m = model();
     const seen: number[][] = [];
+    const ends: Array<{ phase: string; percent: number }> = [];
     const metrics = await trainModel(m, x, y, {
       epochs: 500,
       // The blobs separate within a few epochs; then val_loss creeps by less than minDelta.
       earlyStopping: { patience: 2, minDelta: 1e-2 },
-      onProgress: (e) => void (e.phase === 'epoch' && seen.push(Array.from(m.getWeights()[0]!.dataSync()))),
+      onProgress: (e) => {
+        if (e.phase === 'epoch') seen.push(Array.from(m.getWeights()[0]!.dataSync()));
+        if (e.phase === 'end') ends.push({ phase: e.phase, percent: e.percent });
+      },
     });
     expect(metrics.stoppedEarly).toBe(true);
+    expect(ends).toEqual([{ phase: 'end', percent: 100 }]); // a job's progress still ends at 100
     expect(metrics.epochs).toBe(metrics.bestEpoch + 2);
     expect(metrics.epochs).toBeLessThan(500);
     expect(metrics.valLoss).toBe(metrics.history.valLoss[metrics.bestEpoch - 1]);

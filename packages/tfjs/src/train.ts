@@ -14,7 +14,8 @@ export interface EarlyStoppingOptions {
 }
 
 export interface TrainProgress {
-  phase: 'batch' | 'epoch';
+  /** `end` fires once, at 100%, when training finishes (early stopping ends it below 100% otherwise). */
+  phase: 'batch' | 'epoch' | 'end';
   /** 1-based. */
   epoch: number;
   epochs: number;
@@ -160,7 +161,7 @@ export async function trainModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tens
       epochs,
       batch,
       batches,
-      percent: Math.min(100, (100 * done) / (epochs * batches)),
+      percent: phase === 'end' ? 100 : Math.min(100, (100 * done) / (epochs * batches)),
       loss: logs?.loss,
       accuracy: logs?.acc,
       valLoss: logs?.val_loss,
@@ -220,6 +221,8 @@ export async function trainModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tens
     const ran = history.loss.length;
     if (bestWeights && bestEpoch < ran) model.setWeights(bestWeights);
     const at = (bestWeights ? bestEpoch : ran) - 1;
+    const final = { loss: history.loss[at] ?? NaN, acc: history.accuracy[at], val_loss: history.valLoss[at], val_acc: history.valAccuracy[at] };
+    await emit('end', ran, batches, Object.fromEntries(Object.entries(final).filter(([, v]) => v !== undefined)) as tf.Logs);
     return {
       epochs: ran,
       stoppedEarly,
@@ -244,7 +247,7 @@ export async function trainModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tens
 }
 
 function describe(e: TrainProgress): string {
-  const parts = [`epoch ${e.epoch}/${e.epochs}`];
+  const parts = e.phase === 'end' ? [`done after ${e.epoch} epochs:`] : [`epoch ${e.epoch}/${e.epochs}`];
   if (e.phase === 'batch') parts.push(`batch ${e.batch}/${e.batches}`);
   const fmt = (label: string, v: number | undefined, digits: number) => v !== undefined && parts.push(`${label} ${v.toFixed(digits)}`);
   fmt('loss', e.loss, 4);

@@ -106,27 +106,36 @@ function guessName(mod: unknown): LibraryName {
   return Number.parseInt(version, 10) >= 3 ? '@huggingface/transformers' : '@xenova/transformers';
 }
 
+/** The root folder of an installed package (its exports map may hide package.json). */
+function packageRoot(req: NodeJS.Require, name: string): string | undefined {
+  let dir: string;
+  try {
+    dir = path.dirname(req.resolve(name));
+  } catch {
+    return undefined;
+  }
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
 /**
- * Where each library resolves onnxruntime-node from. @huggingface/transformers 4.x pins the same
- * onnxruntime-node as @lsml/onnx, so npm installs one copy and both share its native binding;
+ * Where each installed library resolves onnxruntime-node from. @huggingface/transformers 4.x pins the
+ * same onnxruntime-node as @lsml/onnx, so npm installs one copy and both share its native binding;
  * @xenova/transformers 2.x brings its own (1.14).
  */
-export function onnxRuntimeLocations(): Partial<Record<LibraryName | '@lsml/transformers', string>> {
-  const out: Partial<Record<LibraryName | '@lsml/transformers', string>> = {};
-  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  const req = createRequire(here);
-  try {
-    out['@lsml/transformers'] = path.dirname(req.resolve('onnxruntime-node/package.json'));
-  } catch {
-    /* not installed next to us */
-  }
+export function onnxRuntimeLocations(): Partial<Record<LibraryName, string>> {
+  const out: Partial<Record<LibraryName, string>> = {};
+  const req = createRequire(typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
   for (const name of LIBRARY_NAMES) {
-    try {
-      const libReq = createRequire(req.resolve(`${name}/package.json`));
-      out[name] = path.dirname(libReq.resolve('onnxruntime-node/package.json'));
-    } catch {
-      /* library or its runtime not installed */
-    }
+    const root = packageRoot(req, name);
+    if (!root) continue;
+    const ort = packageRoot(createRequire(path.join(root, 'package.json')), 'onnxruntime-node');
+    if (ort) out[name] = ort;
   }
   return out;
 }

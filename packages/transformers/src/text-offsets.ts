@@ -37,6 +37,7 @@ function foldText(text: string): FoldedText {
   let i = 0;
   for (const cp of text) {
     const end = i + cp.length;
+    const before = chars.length;
     if (!INVISIBLE.test(cp)) {
       for (const c of fold(cp)) {
         if (INVISIBLE.test(c)) continue;
@@ -46,6 +47,10 @@ function foldText(text: string): FoldedText {
           origEnd.push(end);
         }
       }
+    }
+    if (chars.length === before && /\p{M}/u.test(cp)) {
+      // A combining mark (accent, variation selector) folds away but belongs to the character before it.
+      for (let k = origEnd.length - 1; k >= 0 && origEnd[k] === i; k--) origEnd[k] = end;
     }
     i = end;
   }

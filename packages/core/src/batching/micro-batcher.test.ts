@@ -58,11 +58,23 @@ describe('MicroBatcher', () => {
   });
 
   it('keeps queueing while a batch runs, so the next batch collects everything that arrived', async () => {
-    const { batcher, batches } = doubler({ maxDelayMs: 1, delayMs: 40 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<number, number>({
+      maxDelayMs: 1,
+      runBatch: async (items) => {
+        batches.push([...items]);
+        if (batches.length === 1) await gate;
+        return items.map((x) => x * 2);
+      },
+    });
     const first = batcher.push(1);
-    await sleep(10); // the first batch is running now
+    while (batcher.inFlight === 0) await sleep(1); // the first batch is running (held by the gate)
     const rest = [2, 3, 4].map((x) => batcher.push(x));
-    expect(batcher.inFlight).toBe(1);
+    await sleep(10);
+    expect(batcher.pending).toBe(3);
+    release();
     expect(await Promise.all([first, ...rest])).toEqual([2, 4, 6, 8]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });

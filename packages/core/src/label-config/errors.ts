@@ -2,7 +2,8 @@
  * What went wrong with a label config:
  * - `syntax`: the XML is not well-formed (Python: `LabelStudioXMLSyntaxErrorSentryIgnored`), including
  *   undefined entities, external entity references and entity reference loops;
- * - `value`: lxml's `ValueError` cases (a `str` with an encoding declaration, a non-string config);
+ * - `value`: Python `ValueError` cases: lxml's (a `str` with an encoding declaration, a non-string
+ *   config) and `LabelInterface.getFirstTagOccurrence` finding no matching tags;
  * - `limit`: a safety bound of this port was hit (input size, entity expansion, nesting depth). Python
  *   reports these as XML syntax errors too, so the error name is the same as for `syntax`.
  */

@@ -257,6 +257,12 @@ describe('typed region builders', () => {
     expect(numberRegion(c('count'), 2.5).value).toStrictEqual({ number: 2.5 });
   });
 
+  it('keep id/from_name/to_name/type/value first and never let extras override them', () => {
+    const region = choicesRegion(c('cls'), 'B', { score: 0.1, type: 'labels', value: { choices: ['Z'] }, from_name: 'x', origin: 'prediction' });
+    expect(region).toStrictEqual({ id: expect.any(String), from_name: 'cls', to_name: 'txt', type: 'choices', value: { choices: ['B'] }, score: 0.1, origin: 'prediction' });
+    expect(Object.keys(region)).toStrictEqual(['id', 'from_name', 'to_name', 'type', 'value', 'score', 'origin']);
+  });
+
   it('refuse unknown labels, wrong control types and out-of-range scalars', () => {
     expect(() => choicesRegion(c('cls'), ['A', 'Z'])).toThrow(/'Z'/);
     expect(() => rectangleLabelsRegion(c('box'), { x: 1, y: 1, width: 1, height: 1, labels: 'Bus' })).toThrow(/'Bus'/);

@@ -13,7 +13,7 @@ import {
 } from './parse-config.js';
 import { makeRegion, type RegionOptions } from './region-builders.js';
 import type { Region } from './regions.js';
-import { objectFromMap, pyRepr, setOwn } from './util.js';
+import { pyRepr, setOwn } from './util.js';
 import { parseXmlElements, type XmlElement } from './xml.js';
 
 /** Tags that are both a control and an object under one name (Python `_SELF_REFERENCING_TAGS`). */
@@ -70,7 +70,7 @@ export interface ObjectTag {
 export type Tag = ControlTag | ObjectTag;
 
 export interface LabelOptions extends RegionOptions {
-  /** Extra value fields: span offsets, geometry, ... (merged under the labels key). */
+  /** Other value fields besides the labels: span offsets, geometry, ... */
   value?: Record<string, unknown>;
 }
 
@@ -171,15 +171,15 @@ function lowerSet(types: string | readonly string[]): Set<string> {
 }
 
 function makeObject(name: string, el: XmlElement): ObjectTag {
-  const attrs = objectFromMap(el.attrs);
-  const value = el.attrs.get('valueList') ?? el.attrs.get('value') ?? null;
+  const attrs = { ...el.attrs };
+  const value = el.attrs.valueList ?? el.attrs.value ?? null;
   return {
     kind: 'object',
     name,
     type: el.tag,
     attrs,
     value,
-    valueType: el.attrs.get('valueType') ?? el.attrs.get('valuetype') ?? null,
+    valueType: el.attrs.valueType ?? el.attrs.valuetype ?? null,
     valueName: value === null ? null : value.replace(/^\$/, ''),
     valueIsVariable: value !== null && /^\$[^, ]+$/.test(value),
   };
@@ -207,7 +207,7 @@ export class LabelInterface {
     const controlEls = new Map<string, XmlElement>();
     const objectEls = new Map<string, XmlElement>();
     for (const el of elements) {
-      const name = el.attrs.get('name');
+      const name = el.attrs.name;
       if (name === undefined || name === '') continue;
       if (isControlElement(el)) controlEls.set(name, el);
       else if (isObjectElement(el)) objectEls.set(name, el);
@@ -229,19 +229,19 @@ export class LabelInterface {
     const controls = new Map<string, ControlTag>();
     for (const [name, el] of controlEls) {
       const parsedControl = Object.getOwnPropertyDescriptor(this.parsed, name)?.value as ParsedControl | undefined;
-      const toName = (el.attrs.get('toName') ?? '').split(',');
-      const value = el.attrs.get('value');
+      const toName = (el.attrs.toName ?? '').split(',');
+      const value = el.attrs.value;
       controls.set(
         name,
         new ControlTag(
           name,
           el.tag,
           toName,
-          objectFromMap(el.attrs),
+          { ...el.attrs },
           toName.flatMap((n) => objects.get(n) ?? []),
           parsedControl?.labels ?? [],
           parsedControl?.labels_attrs ?? {},
-          (value !== undefined && value.startsWith('$')) || Boolean(el.attrs.get('apiUrl')),
+          (value !== undefined && value.startsWith('$')) || Boolean(el.attrs.apiUrl),
           parsedControl?.conditionals,
         ),
       );

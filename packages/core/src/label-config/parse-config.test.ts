@@ -116,6 +116,11 @@ describe('parseConfig: malformed XML', () => {
     [']]> in content', '<View>]]></View>'],
     ['undeclared namespace prefix', '<View><x:Labels name="l" toName="t"/></View>'],
     ['empty prefixed namespace', '<View xmlns:x=""/>'],
+    ['namespace name that is not a URI', '<View xmlns:x="not a uri"/>'],
+    ['xml prefix bound elsewhere', '<View xmlns:xml="urn:other"/>'],
+    ['same expanded attribute twice', '<View xmlns:x="u" xmlns:y="u"><Text x:a="1" y:a="2"/></View>'],
+    ['QName with two colons', '<View><Text a:b:c="1"/></View>'],
+    ['external entity with an invalid URI', '<!DOCTYPE View [<!ENTITY e SYSTEM "a b">]><View/>'],
     ['XML declaration not at the start', ' <?xml version="1.0"?><View/>'],
     ['white space only', '  \n'],
     ['missing root', '<!-- only a comment -->'],
@@ -204,6 +209,16 @@ describe('parseConfig: XML details that lxml reproduces', () => {
     expect(parseConfig(xml).c?.labels_attrs).toStrictEqual({
       A: { value: 'A', '{urn:x}foo': '1', '{http://www.w3.org/XML/1998/namespace}lang': 'fr' },
     });
+  });
+
+  it('resolves default and prefixed namespaces per element scope, like lxml', () => {
+    const xml =
+      '<View xmlns="urn:d" xmlns:x="urn:x"><Text xmlns="" name="t" value="$t"/>' +
+      '<x:Choices name="c" toName="t" xmlns:x="urn:inner"/><Labels name="l" toName="t"/></View>';
+    const parsed = parseConfig(xml);
+    expect(parsed.c?.type).toBe('{urn:inner}Choices');
+    expect(parsed.l?.type).toBe('{urn:d}Labels');
+    expect(parsed.l?.inputs).toStrictEqual([{ type: 'Text', valueType: null, value: 't' }]);
   });
 
   it('handles names that are Object.prototype keys as plain data', () => {

@@ -26,7 +26,10 @@ export interface ParsedConditionals {
   name: string;
 }
 
-/** One control (output) tag. Key order matches Python: type, to_name, [regex], [conditionals], [dynamic_labels], inputs, labels, labels_attrs. */
+/**
+ * One control (output) tag. Key order matches Python: type, to_name, [regex], [conditionals],
+ * [dynamic_labels], inputs, labels, labels_attrs.
+ */
 export interface ParsedControl {
   type: string;
   /** `toName.split(",")`, untrimmed. */
@@ -57,12 +60,12 @@ function truthy(v: string | undefined): v is string {
 
 /** Control test shared with LabelInterface: non-empty `name` and `toName`, and the tag is not `Filter`. */
 export function isControlElement(el: XmlElement): boolean {
-  return truthy(el.attrs.get('name')) && truthy(el.attrs.get('toName')) && !NOT_CONTROL_TAGS.has(el.tag);
+  return truthy(el.attrs.name) && truthy(el.attrs.toName) && !NOT_CONTROL_TAGS.has(el.tag);
 }
 
 /** Object test: non-empty `name` and a non-empty `value` or `valueList` (checked after the control test). */
 export function isObjectElement(el: XmlElement): boolean {
-  return truthy(el.attrs.get('name')) && (truthy(el.attrs.get('value')) || truthy(el.attrs.get('valueList')));
+  return truthy(el.attrs.name) && (truthy(el.attrs.value) || truthy(el.attrs.valueList));
 }
 
 function lstripDollar(v: string): string {
@@ -81,54 +84,54 @@ interface ControlDraft {
 export function parsedConfigFromElements(elements: readonly XmlElement[]): ParsedLabelConfig {
   const inputs = new Map<string, ParsedInput>();
   const outputs = new Map<string, ControlDraft>();
-  const labels = new Map<string, Map<string, Record<string, string>>>();
+  const labels = new Map<string, Map<string, Readonly<Record<string, string>>>>();
   // Repeater index flags seen so far; they stay in force for the rest of the document.
   const variables: string[] = [];
 
   for (const el of elements) {
     const a = el.attrs;
-    const indexFlag = a.get('indexFlag');
+    const indexFlag = a.indexFlag;
     if (indexFlag !== undefined) variables.push(indexFlag);
 
     if (isControlElement(el)) {
-      const info: ControlDraft = { type: el.tag, to_name: (a.get('toName') as string).split(',') };
+      const info: ControlDraft = { type: el.tag, to_name: (a.toName as string).split(',') };
       for (const v of variables) {
         for (const toName of info.to_name) {
           if (toName.includes(v)) (info.regex ??= {})[v] = '.*';
         }
       }
-      if (a.get('perRegion') === 'true') {
-        const whenTag = a.get('whenTagName');
-        const whenLabel = a.get('whenLabelValue');
-        const whenChoice = a.get('whenChoiceValue');
+      if (a.perRegion === 'true') {
+        const whenTag = a.whenTagName;
+        const whenLabel = a.whenLabelValue;
+        const whenChoice = a.whenChoiceValue;
         if (truthy(whenTag)) info.conditionals = { type: 'tag', name: whenTag };
         else if (truthy(whenLabel)) info.conditionals = { type: 'label', name: whenLabel };
         else if (truthy(whenChoice)) info.conditionals = { type: 'choice', name: whenChoice };
       }
-      if (DYNAMIC_VALUE_RE.test(a.get('value') ?? '') || truthy(a.get('apiUrl'))) info.dynamic_labels = true;
+      if (DYNAMIC_VALUE_RE.test(a.value ?? '') || truthy(a.apiUrl)) info.dynamic_labels = true;
       // A repeated name replaces the entry but keeps the first position (Python dict semantics = Map).
-      outputs.set(a.get('name') as string, info);
+      outputs.set(a.name as string, info);
     } else if (isObjectElement(el)) {
-      const input: ParsedInput = { type: el.tag, valueType: a.get('valueType') ?? null };
-      const value = a.get('value');
+      const input: ParsedInput = { type: el.tag, valueType: a.valueType ?? null };
+      const value = a.value;
       if (value !== undefined) input.value = lstripDollar(value);
-      else input.valueList = lstripDollar(a.get('valueList') as string);
-      inputs.set(a.get('name') as string, input);
+      else input.valueList = lstripDollar(a.valueList as string);
+      inputs.set(a.name as string, input);
     }
 
     if (!LABEL_TAGS.has(el.tag)) continue;
     const parent = parentControlName(el, outputs);
     if (parent === null) continue;
-    const key = [a.get('alias'), a.get('value'), a.get('valueList')].find(truthy);
+    const key = truthy(a.alias) ? a.alias : truthy(a.value) ? a.value : truthy(a.valueList) ? a.valueList : undefined;
     if (key === undefined) continue; // Python logs at DEBUG and skips label tags without text.
     let perControl = labels.get(parent);
     if (!perControl) labels.set(parent, (perControl = new Map()));
-    perControl.set(key, Object.fromEntries(a));
+    perControl.set(key, a); // copied to a plain object below
   }
 
   const result = new Map<string, ParsedControl>();
   for (const [name, draft] of outputs) {
-    const perControl = labels.get(name) ?? new Map<string, Record<string, string>>();
+    const perControl = labels.get(name) ?? new Map<string, Readonly<Record<string, string>>>();
     const controlInputs: ParsedInput[] = [];
     for (const toName of draft.to_name) {
       const input = inputs.get(toName);
@@ -144,16 +147,17 @@ export function parsedConfigFromElements(elements: readonly XmlElement[]): Parse
   return objectFromMap(result);
 }
 
-function copyLabelsAttrs(perControl: ReadonlyMap<string, Record<string, string>>): Record<string, Record<string, string>> {
+function copyLabelsAttrs(perControl: ReadonlyMap<string, Readonly<Record<string, string>>>): Record<string, Record<string, string>> {
   const copy = new Map<string, Record<string, string>>();
-  for (const [key, attrs] of perControl) copy.set(key, Object.fromEntries(Object.entries(attrs)));
+  // Spread defines own data properties, so even a `__proto__` attribute stays a plain key.
+  for (const [key, attrs] of perControl) copy.set(key, { ...attrs });
   return objectFromMap(copy);
 }
 
 /** Nearest ancestor whose `name` is an already-known control (any element, any depth). */
 function parentControlName(el: XmlElement, outputs: ReadonlyMap<string, unknown>): string | null {
   for (let p = el.parent; p !== null; p = p.parent) {
-    const name = p.attrs.get('name');
+    const name = p.attrs.name;
     if (name !== undefined && outputs.has(name)) return name;
   }
   return null;

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ControlTag } from './label-interface.js';
+import { setOwn } from './util.js';
 import type {
   BrushLabelsRegion,
   ChoicesRegion,
@@ -49,7 +50,10 @@ function resolveToName(control: ControlTag, toName: string | undefined): string 
   return control.toName[0] ?? '';
 }
 
-/** Shared by the builders and `ControlTag.label()`: key order as Python's `Region._dict()`. */
+/**
+ * Shared by the builders and `ControlTag.label()`. Key order is Python's `Region._dict()` (id,
+ * from_name, to_name, type, value), then the extras; an extra cannot override those five keys.
+ */
 export function makeRegion<T extends string, V>(
   control: ControlTag,
   type: T,
@@ -57,14 +61,17 @@ export function makeRegion<T extends string, V>(
   options: RegionOptions = {},
 ): RegionCommon & { type: T; value: V } {
   const { toName, id, ...extra } = options;
-  return {
+  const region: RegionCommon & { type: T; value: V } = {
     id: id ?? randomUUID(),
     from_name: control.name,
     to_name: resolveToName(control, toName),
     type,
     value,
-    ...extra,
   };
+  for (const [key, v] of Object.entries(extra)) {
+    if (v !== undefined && !Object.hasOwn(region, key)) setOwn(region, key, v);
+  }
+  return region;
 }
 
 function expectType(control: ControlTag, builder: string, ...types: string[]): void {

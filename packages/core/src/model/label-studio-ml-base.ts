@@ -214,23 +214,20 @@ export class LabelStudioMLBase {
   async scheduleTraining(event: WebhookEvent, data: WebhookData, options: { force?: boolean } = {}): Promise<ScheduledTraining> {
     if (!this.scheduler) throw new Error('No training queue: scheduleTraining works inside an lsml server or worker');
     const policy = { ...DEFAULT_TRAINING_POLICY, ...(this.constructor as typeof LabelStudioMLBase).training };
+    let weight = 1;
+    let threshold = 1;
     if (!options.force) {
       if (event === 'START_TRAINING') {
         if (!policy.onStartTraining) return { status: 'skipped' };
       } else if (policy.countEvents.includes(event)) {
-        const added = Array.isArray(data.annotation) ? data.annotation.length : 1;
-        const seen = Number((await this.get('annotations_since_training')) ?? 0) + added;
-        if (seen < policy.trainEvery) {
-          await this.set('annotations_since_training', String(seen));
-          return { status: 'skipped', annotations_since_training: seen, train_every: policy.trainEvery };
-        }
+        weight = Array.isArray(data.annotation) ? data.annotation.length : 1;
+        threshold = policy.trainEvery;
       } else {
         return { status: 'skipped' };
       }
     }
-    await this.set('annotations_since_training', '0');
-    const scheduled = await this.scheduler.schedule(this.projectId, this.labelConfig, event, data);
-    return scheduled;
+    // The queue keeps the events below the threshold, so the job that finally runs sees all of them.
+    return this.scheduler.schedule(this.projectId, this.labelConfig, event, data, { weight, threshold });
   }
 
   // ---- per-project state ------------------------------------------------------------------------

@@ -1,11 +1,10 @@
-import type { Region, Relation } from '../label-config/regions.js';
+import type { ResultItem } from '../label-config/regions.js';
+
+export type { ResultItem };
 
 /** A JSON value as it travels on the wire. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
-
-/** One item of a prediction's or annotation's `result`. */
-export type ResultItem = Region | Relation;
 
 /**
  * A Label Studio task as sent to `/predict` (TaskSimpleSerializer output or the interactive export).
@@ -79,15 +78,19 @@ export interface WebhookProject {
   [key: string]: unknown;
 }
 
-/** `POST /webhook` body (§4.5, §5.6). */
-export interface WebhookRequest {
-  action: string;
+/** The webhook body without `action`, as `fit` receives it (§4.5, §5.6). */
+export interface WebhookData {
   project?: WebhookProject;
   annotation?: Annotation | Annotation[];
   annotations?: Array<{ id: number }>;
   task?: Task | Task[];
   tasks?: Task[];
   [key: string]: unknown;
+}
+
+/** `POST /webhook` body. */
+export interface WebhookRequest extends WebhookData {
+  action: string;
 }
 
 /** The four events the Python SDK passes to `fit` (§4.5); any other answers 200 "Unknown event". */
@@ -107,8 +110,6 @@ export type WebhookEvent =
   | 'LABEL_LINK_DELETED'
   | (string & {});
 
-/** The webhook body without `action`, as `fit` receives it. */
-export type WebhookData = Omit<WebhookRequest, 'action'>;
 
 /** Response bodies. */
 export interface HealthResponse {

@@ -297,12 +297,14 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
 
 function queueScheduler(queue: TrainingQueue): TrainingScheduler {
   return {
-    async schedule(projectId, labelConfig, event, data) {
-      const { job, coalesced } = await queue.submit(projectId, labelConfig, {
-        event,
-        data: data as WebhookData,
-        receivedAt: new Date().toISOString(),
-      });
+    async schedule(projectId, labelConfig, event, data, options) {
+      const { job, coalesced, pending } = await queue.submit(
+        projectId,
+        labelConfig,
+        { event, data: data as WebhookData, receivedAt: new Date().toISOString() },
+        options,
+      );
+      if (!job) return { status: 'skipped', annotations_since_training: pending, train_every: options?.threshold };
       return { status: 'scheduled', job: job.id, job_status: job.status, coalesced };
     },
   };

@@ -8,6 +8,7 @@ import {
   JobCanceledError,
   type JobProcessor,
   type JobStatus,
+  type SubmitOptions,
   type SubmitResult,
   type TrainingEvent,
   type TrainingJob,
@@ -41,25 +42,33 @@ export interface BullmqTrainingQueueOptions {
 const now = () => new Date().toISOString();
 
 /**
- * Submit: join the project's waiting job (its id sits in `<prefix>:pending:<project>`) or open one.
- * Atomic in Redis, so any number of servers coalesce into one waiting job per project.
+ * Submit: record the event in the project's backlog; once the backlog weighs `threshold`, move it into
+ * the project's waiting job (its id sits in `<prefix>:pending:<project>`) or open one. Atomic in Redis,
+ * so any number of servers coalesce into one waiting job per project and no count is lost.
+ * KEYS: pending, backlog list, backlog weight. ARGV: prefix, new id, project, event, label config,
+ * created_at, score, weight, threshold.
  */
 const SUBMIT_LUA = `
-local pendingKey = KEYS[1]
 local prefix = ARGV[1]
-local id = redis.call('GET', pendingKey)
-if id and redis.call('HGET', prefix .. ':job:' .. id, 'status') == 'queued' then
-  redis.call('RPUSH', prefix .. ':job:' .. id .. ':events', ARGV[4])
-  if ARGV[5] ~= '' then redis.call('HSET', prefix .. ':job:' .. id, 'label_config', ARGV[5]) end
-  return {id, 1}
+redis.call('RPUSH', KEYS[2], ARGV[4])
+local total = redis.call('INCRBY', KEYS[3], tonumber(ARGV[8]))
+if total < tonumber(ARGV[9]) then return {'', 0, total} end
+local events = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2], KEYS[3])
+local id = redis.call('GET', KEYS[1])
+local joined = 1
+if not (id and redis.call('HGET', prefix .. ':job:' .. id, 'status') == 'queued') then
+  id = ARGV[2]
+  joined = 0
+  redis.call('HSET', prefix .. ':job:' .. id, 'id', id, 'project_id', ARGV[3], 'status', 'queued', 'progress', '0',
+    'attempts', '0', 'created_at', ARGV[6], 'label_config', ARGV[5])
+  redis.call('SET', KEYS[1], id)
+  redis.call('ZADD', prefix .. ':jobs', ARGV[7], id)
+elseif ARGV[5] ~= '' then
+  redis.call('HSET', prefix .. ':job:' .. id, 'label_config', ARGV[5])
 end
-id = ARGV[2]
-redis.call('HSET', prefix .. ':job:' .. id, 'id', id, 'project_id', ARGV[3], 'status', 'queued', 'progress', '0',
-  'attempts', '0', 'created_at', ARGV[6], 'label_config', ARGV[5])
-redis.call('RPUSH', prefix .. ':job:' .. id .. ':events', ARGV[4])
-redis.call('SET', pendingKey, id)
-redis.call('ZADD', prefix .. ':jobs', ARGV[7], id)
-return {id, 0}
+for _, e in ipairs(events) do redis.call('RPUSH', prefix .. ':job:' .. id .. ':events', e) end
+return {id, joined, 0}
 `;
 
 /** Delete a key only if it still holds our value (locks and the pending slot). */
@@ -114,12 +123,16 @@ export class BullmqTrainingQueue implements TrainingQueue {
     return `${this.prefix}:job:${id}`;
   }
 
-  async submit(projectId: string, labelConfig: string | null, event: TrainingEvent): Promise<SubmitResult> {
+  async submit(projectId: string, labelConfig: string | null, event: TrainingEvent, options: SubmitOptions = {}): Promise<SubmitResult> {
     const newId = randomUUID();
-    const [id, joined] = (await this.redis.eval(
+    const weight = Math.max(0, Math.floor(options.weight ?? 1));
+    const threshold = Math.max(1, Math.floor(options.threshold ?? 1));
+    const [id, joined, pending] = (await this.redis.eval(
       SUBMIT_LUA,
-      1,
+      3,
       `${this.prefix}:pending:${projectId}`,
+      `${this.prefix}:backlog:${projectId}`,
+      `${this.prefix}:backlog-weight:${projectId}`,
       this.prefix,
       newId,
       projectId,
@@ -127,13 +140,16 @@ export class BullmqTrainingQueue implements TrainingQueue {
       labelConfig ?? '',
       now(),
       String(Date.now()),
-    )) as [string, number];
+      String(weight),
+      String(threshold),
+    )) as [string, number, number];
+    if (!id) return { job: null, coalesced: false, pending: Number(pending) };
     if (joined === 0) {
       await this.queue.add('train', { jobId: id, projectId }, { jobId: id, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
     }
     const job = await this.getJob(id);
     if (!job) throw new Error(`training job ${id} vanished right after submit`);
-    return { job, coalesced: joined === 1 };
+    return { job, coalesced: joined === 1, pending: 0 };
   }
 
   async getJob(id: string): Promise<TrainingJob | null> {

@@ -38,7 +38,11 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor {
     const projectDir = path.join(options.modelDir, safeSegment(job.projectId));
     const finalDir = path.join(projectDir, safeSegment(nextVersion));
     const tmpDir = path.join(projectDir, `.tmp-${safeSegment(job.id)}-${job.attempts}`);
-    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+    // A crashed earlier attempt of this job may have left its temp dir behind.
+    const stalePrefix = `.tmp-${safeSegment(job.id)}-`;
+    for (const name of await fs.promises.readdir(projectDir).catch(() => [] as string[])) {
+      if (name.startsWith(stalePrefix)) await fs.promises.rm(path.join(projectDir, name), { recursive: true, force: true });
+    }
     await fs.promises.mkdir(tmpDir, { recursive: true });
     const previous = await model.getJSON<ModelArtifacts>('model_artifacts');
     let client: LabelStudioClient | undefined;

@@ -8,6 +8,7 @@ import {
   JobCanceledError,
   type JobProcessor,
   type JobStatus,
+  type SubmitOptions,
   type SubmitResult,
   type TrainingEvent,
   type TrainingJob,
@@ -111,29 +112,54 @@ export class SqliteTrainingQueue implements TrainingQueue {
       worker TEXT,
       lease_until INTEGER
     );
-    CREATE INDEX IF NOT EXISTS lsml_jobs_project_status ON lsml_jobs (project_id, status);`);
+    CREATE INDEX IF NOT EXISTS lsml_jobs_project_status ON lsml_jobs (project_id, status);
+    CREATE TABLE IF NOT EXISTS lsml_backlog (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      project_id TEXT NOT NULL,
+      weight INTEGER NOT NULL,
+      event TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS lsml_backlog_project ON lsml_backlog (project_id, seq);`);
   }
 
-  /** Fold the event into the project's waiting job, or open one. One transaction: no double jobs. */
-  async submit(projectId: string, labelConfig: string | null, event: TrainingEvent): Promise<SubmitResult> {
+  /**
+   * Record the event in the project's backlog; once the backlog reaches the threshold, move all of it
+   * into the waiting job (opening one if none waits). One transaction: no double jobs, no lost counts.
+   */
+  async submit(projectId: string, labelConfig: string | null, event: TrainingEvent, options: SubmitOptions = {}): Promise<SubmitResult> {
+    const weight = Math.max(0, Math.floor(options.weight ?? 1));
+    const threshold = Math.max(1, Math.floor(options.threshold ?? 1));
     const tx = this.db.transaction((): SubmitResult => {
+      this.db.prepare('INSERT INTO lsml_backlog (project_id, weight, event) VALUES (?, ?, ?)').run(projectId, weight, JSON.stringify(event));
+      const { total } = this.db
+        .prepare<[string], { total: number }>('SELECT coalesce(sum(weight), 0) AS total FROM lsml_backlog WHERE project_id = ?')
+        .get(projectId)!;
+      if (total < threshold) return { job: null, coalesced: false, pending: total };
+      const backlog = this.db
+        .prepare<[string], { event: string }>('SELECT event FROM lsml_backlog WHERE project_id = ? ORDER BY seq')
+        .all(projectId)
+        .map((r) => JSON.parse(r.event) as TrainingEvent);
+      this.db.prepare('DELETE FROM lsml_backlog WHERE project_id = ?').run(projectId);
       const waiting = this.db
-        .prepare<[string], { id: string }>("SELECT id FROM lsml_jobs WHERE project_id = ? AND status = 'queued' ORDER BY created_at LIMIT 1")
+        .prepare<[string], { id: string; events: string }>(
+          "SELECT id, events FROM lsml_jobs WHERE project_id = ? AND status = 'queued' ORDER BY created_at LIMIT 1",
+        )
         .get(projectId);
       if (waiting) {
+        const events = [...(JSON.parse(waiting.events) as TrainingEvent[]), ...backlog];
         this.db
-          .prepare("UPDATE lsml_jobs SET events = json_insert(events, '$[#]', json(?)), label_config = coalesce(?, label_config) WHERE id = ?")
-          .run(JSON.stringify(event), labelConfig, waiting.id);
-        return { job: this.mustGet(waiting.id), coalesced: true };
+          .prepare('UPDATE lsml_jobs SET events = ?, label_config = coalesce(?, label_config) WHERE id = ?')
+          .run(JSON.stringify(events), labelConfig, waiting.id);
+        return { job: this.mustGet(waiting.id), coalesced: true, pending: 0 };
       }
       const id = randomUUID();
       this.db
         .prepare('INSERT INTO lsml_jobs (id, project_id, status, label_config, events, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(id, projectId, 'queued', labelConfig, JSON.stringify([event]), now());
-      return { job: this.mustGet(id), coalesced: false };
+        .run(id, projectId, 'queued', labelConfig, JSON.stringify(backlog), now());
+      return { job: this.mustGet(id), coalesced: false, pending: 0 };
     });
     const result = tx.immediate();
-    this.wake();
+    if (result.job) this.wake();
     return result;
   }
 

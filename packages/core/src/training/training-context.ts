@@ -55,7 +55,13 @@ export interface ScheduledTraining {
 
 /** The model's link to the queue; the server injects it. */
 export interface TrainingScheduler {
-  schedule(projectId: string, labelConfig: string | null, event: string, data: unknown): Promise<ScheduledTraining>;
+  schedule(
+    projectId: string,
+    labelConfig: string | null,
+    event: string,
+    data: unknown,
+    options?: { weight?: number; threshold?: number },
+  ): Promise<ScheduledTraining>;
 }
 
 /** The artifacts of the version serving now (state key `model_artifacts`). */

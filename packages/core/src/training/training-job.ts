@@ -32,10 +32,23 @@ export interface TrainingJob {
   error: string | null;
 }
 
+export interface SubmitOptions {
+  /** How many annotations the event carries (a bulk ANNOTATIONS_CREATED carries several; default 1). */
+  weight?: number;
+  /**
+   * Queue a job only once the project's recorded events weigh this much (default 1: at once). Until
+   * then the event is kept in the project's backlog, and the next job gets every backlogged event.
+   */
+  threshold?: number;
+}
+
 export interface SubmitResult {
-  job: TrainingJob;
+  /** The waiting job the event joined, or null while the backlog is below the threshold. */
+  job: TrainingJob | null;
   /** True when the event joined a job that was already waiting. */
   coalesced: boolean;
+  /** Weight of the backlog after this event (0 once it went into a job). */
+  pending: number;
 }
 
 export interface JobControl {
@@ -56,7 +69,8 @@ export type JobProcessor = (job: TrainingJob, control: JobControl) => Promise<Jo
  */
 export interface TrainingQueue {
   readonly kind: 'embedded' | 'bullmq';
-  submit(projectId: string, labelConfig: string | null, event: TrainingEvent): Promise<SubmitResult>;
+  /** Record the event; queue (or join) the project's waiting job once the backlog reaches the threshold. */
+  submit(projectId: string, labelConfig: string | null, event: TrainingEvent, options?: SubmitOptions): Promise<SubmitResult>;
   getJob(id: string): Promise<TrainingJob | null>;
   listJobs(projectId?: string): Promise<TrainingJob[]>;
   /** Cancel a waiting job, or abort a running one in this process. The job ends `failed`. */

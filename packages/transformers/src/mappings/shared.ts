@@ -103,6 +103,13 @@ export function sigmoid(row: ArrayLike<number>): number[] {
   return Array.from({ length: row.length }, (_, i) => 1 / (1 + Math.exp(-(row[i] as number))));
 }
 
+/** A named tensor of a tokenizer/model result, or an error naming what is there instead. */
+export function need(tensors: Record<string, TensorLike>, name: string): TensorLike {
+  const t = tensors[name];
+  if (!t) throw new Error(`expected a "${name}" tensor, got ${Object.keys(tensors).join(', ') || 'none'}`);
+  return t;
+}
+
 /** Integer token ids of a [batch, seq] tensor, row by row. */
 export function idRows(t: TensorLike): number[][] {
   const [batch = 0, seq = 0] = t.dims;

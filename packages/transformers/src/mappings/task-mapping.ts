@@ -4,9 +4,13 @@ import { MicroBatcher, type LabelInterface, type PredictOptions, type Prediction
 import type { LoadedPipeline, RuntimeLogger } from '../runtime.js';
 
 export interface BatchingOptions {
-  /** Most inputs in one model call (default 16). */
+  /** Most inputs in one model call (default 32). */
   maxBatchSize?: number;
-  /** How long an input waits for others before its batch runs (default 5 ms). */
+  /**
+   * How long an input waits for others before its batch runs (default 0). Even at 0, inputs that
+   * arrive while a batch runs queue up and go together in the next one, and a lone request is not
+   * slowed down.
+   */
   maxDelayMs?: number;
 }
 
@@ -45,7 +49,7 @@ export function batched<In, Out>(
 ): Promise<Out[]> {
   if (items.length === 0) return Promise.resolve([]);
   if (ctx.batching === false) return runBatch([...items]);
-  const { maxBatchSize = 16, maxDelayMs = 5 } = ctx.batching;
+  const { maxBatchSize = 32, maxDelayMs = 0 } = ctx.batching;
   // The first caller's sizes win for a pipeline: they are a property of the model, not the project.
   const batcher = ctx.loaded.shared(`batcher:${name}`, () => new MicroBatcher<In, Out>({ runBatch, maxBatchSize, maxDelayMs }));
   return batcher.pushMany(items);

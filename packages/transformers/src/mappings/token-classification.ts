@@ -7,7 +7,7 @@ import { groupEntities, splitTag, type AggregationStrategy, type EntitySpan, typ
 import type { TokenizerLike } from '../library-types.js';
 import type { LoadedPipeline } from '../runtime.js';
 import { alignTokens, pieceText, type CharSpan } from '../text-offsets.js';
-import { findTarget, idRows, lookupLabel, mapModelLabels, maxTokens, modelLabelNames, numberOption, requireTokenizer, softmax, textOf, type LabelTarget } from './shared.js';
+import { findTarget, idRows, need, lookupLabel, mapModelLabels, maxTokens, modelLabelNames, numberOption, requireTokenizer, softmax, textOf, type LabelTarget } from './shared.js';
 import { batched, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './task-mapping.js';
 
 export interface TokenClassificationOptions {
@@ -82,10 +82,10 @@ function withContinuation(spans: Array<CharSpan | null>, pieces: SequenceTokens[
  * texts are one window.
  */
 export function splitIntoWindows(tok: TokenizerLike, text: string, maxLen: number): Window[] {
-  const specials = idRows(tok('', { add_special_tokens: true }).input_ids as never)[0]?.length ?? 2;
+  const specials = idRows(need(tok('', { add_special_tokens: true }), 'input_ids'))[0]?.length ?? 2;
   const budget = Math.max(8, maxLen - specials - 4);
   const encoded = tok(text, { add_special_tokens: false });
-  const ids = idRows(encoded.input_ids as never)[0] ?? [];
+  const ids = idRows(need(encoded, 'input_ids'))[0] ?? [];
   if (ids.length <= budget) return [{ offset: 0, text }];
   const [seq] = sequenceTokens(tok, [ids], undefined);
   const spans = alignTokens(text, (seq as SequenceTokens).pieces.map((p) => p?.text ?? null));
@@ -114,7 +114,7 @@ export async function scoreTokens(loaded: LoadedPipeline, texts: string[]): Prom
   const inputs = tok(texts, { padding: true, truncation: true });
   const { logits } = await loaded.pipe.model(inputs);
   if (!logits || logits.dims.length !== 3) throw new Error(`${loaded.model} did not return [batch, tokens, labels] logits; is it a token classification model?`);
-  const ids = idRows(inputs.input_ids as never);
+  const ids = idRows(need(inputs, 'input_ids'));
   const mask = inputs.attention_mask ? idRows(inputs.attention_mask) : undefined;
   const [, seqLen = 0, numLabels = 0] = logits.dims;
   const data = logits.data as ArrayLike<number>;

@@ -1,1 +1,0 @@
-export * from '../../core/src/batching/index.js';
