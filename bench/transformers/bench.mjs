@@ -50,8 +50,16 @@ async function pairedRates(a, b, budget) {
       times[key].push(performance.now() - t);
     }
   }
-  const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
-  return { a: units.a / (median(times.a) / 1000), b: units.b / (median(times.b) / 1000), calls: times.a.length };
+  const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  // The ratio is the median of per-pair ratios: neighbours in time share the machine's state.
+  const pairRatios = times.a.map((ta, i) => ta / times.b[i]);
+  return {
+    a: units.a / (median(times.a) / 1000),
+    b: units.b / (median(times.b) / 1000),
+    ratio: median(pairRatios),
+    overheadMs: median(times.b) - median(times.a),
+    calls: times.a.length,
+  };
 }
 
 async function backend(config, labelConfig) {
@@ -60,6 +68,7 @@ async function backend(config, labelConfig) {
 }
 
 const rows = [];
+let overhead = 0;
 const t0 = performance.now();
 
 // ---- 1. text generation ------------------------------------------------------------------------
@@ -79,7 +88,8 @@ const t0 = performance.now();
   const paired = await pairedRates(bare, ours, 3 * seconds);
   const label = `generation, 1 request at a time (${tokens} tokens, median of ${paired.calls} paired calls)`;
   rows.push({ bench: label, path: 'bare pipeline', 'tokens/s': Math.round(paired.a), ratio: '' });
-  rows.push({ bench: label, path: 'lsml predict()', 'tokens/s': Math.round(paired.b), ratio: (paired.b / paired.a).toFixed(2) });
+  rows.push({ bench: label, path: 'lsml predict()', 'tokens/s': Math.round(paired.b), ratio: paired.ratio.toFixed(2) });
+  overhead = paired.overheadMs;
 
   // 8 clients at once: lsml merges them into left-padded batches (v3+); the bare pipeline serves one after another.
   const clients = 8;
@@ -122,5 +132,8 @@ console.log(`@lsml/transformers bench — ${library}, tiny test models, ${second
 console.table(rows);
 const p5 = rows[1];
 const ok = Number(p5.ratio) >= 0.9;
-console.log(`P5 generation throughput ratio (lsml / bare pipeline): ${p5.ratio} — target >= 0.9: ${ok ? 'met' : 'NOT met'}`);
+console.log(
+  `P5 generation throughput ratio (lsml / bare pipeline): ${p5.ratio} — target >= 0.9: ${ok ? 'met' : 'NOT met'} ` +
+    `(lsml adds ${overhead.toFixed(2)} ms per request; the tiny model needs only ~0.1 ms per token, real models 10-100x more)`,
+);
 process.exitCode = ok ? 0 : 1;

@@ -119,7 +119,8 @@ export class SqliteTrainingQueue implements TrainingQueue {
       weight INTEGER NOT NULL,
       event TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS lsml_backlog_project ON lsml_backlog (project_id, seq);`);
+    CREATE INDEX IF NOT EXISTS lsml_backlog_project ON lsml_backlog (project_id, seq);
+    CREATE TABLE IF NOT EXISTS lsml_backlog_weight (project_id TEXT PRIMARY KEY, total INTEGER NOT NULL);`);
   }
 
   /**
@@ -131,15 +132,19 @@ export class SqliteTrainingQueue implements TrainingQueue {
     const threshold = Math.max(1, Math.floor(options.threshold ?? 1));
     const tx = this.db.transaction((): SubmitResult => {
       this.db.prepare('INSERT INTO lsml_backlog (project_id, weight, event) VALUES (?, ?, ?)').run(projectId, weight, JSON.stringify(event));
+      // A running total: summing the backlog on every event would grow with it.
       const { total } = this.db
-        .prepare<[string], { total: number }>('SELECT coalesce(sum(weight), 0) AS total FROM lsml_backlog WHERE project_id = ?')
-        .get(projectId)!;
+        .prepare<[string, number], { total: number }>(
+          'INSERT INTO lsml_backlog_weight (project_id, total) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET total = total + excluded.total RETURNING total',
+        )
+        .get(projectId, weight)!;
       if (total < threshold) return { job: null, coalesced: false, pending: total };
       const backlog = this.db
         .prepare<[string], { event: string }>('SELECT event FROM lsml_backlog WHERE project_id = ? ORDER BY seq')
         .all(projectId)
         .map((r) => JSON.parse(r.event) as TrainingEvent);
       this.db.prepare('DELETE FROM lsml_backlog WHERE project_id = ?').run(projectId);
+      this.db.prepare('DELETE FROM lsml_backlog_weight WHERE project_id = ?').run(projectId);
       const waiting = this.db
         .prepare<[string], { id: string; events: string }>(
           "SELECT id, events FROM lsml_jobs WHERE project_id = ? AND status = 'queued' ORDER BY created_at LIMIT 1",
