@@ -91,8 +91,8 @@ export abstract class TransformersBackend extends LabelStudioMLBase {
   }
 
   override async setup(): Promise<void> {
-    const { task, batching, modelVersion, options: _options, ...source } = this.config;
-    void _options;
+    const { task, modelVersion } = this.config;
+    const { model: _model, batching: _batching, modelVersion: _version, options: _options, ...source } = this.config;
     this.pipeline = await getPipeline({ ...source, task, model: this.modelName }, { logger: this.logger });
     this.mapping = createTaskMapping(this.config);
     // Read the label config now, so /setup already reports a config the model cannot serve.

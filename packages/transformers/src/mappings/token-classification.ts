@@ -84,6 +84,8 @@ function withContinuation(spans: Array<CharSpan | null>, pieces: SequenceTokens[
 export function splitIntoWindows(tok: TokenizerLike, text: string, maxLen: number): Window[] {
   const specials = idRows(need(tok('', { add_special_tokens: true }), 'input_ids'))[0]?.length ?? 2;
   const budget = Math.max(8, maxLen - specials - 4);
+  // Every token covers at least one UTF-8 byte, so short texts need no extra tokenization.
+  if (Buffer.byteLength(text, 'utf8') <= budget) return [{ offset: 0, text }];
   const encoded = tok(text, { add_special_tokens: false });
   const ids = idRows(need(encoded, 'input_ids'))[0] ?? [];
   if (ids.length <= budget) return [{ offset: 0, text }];
