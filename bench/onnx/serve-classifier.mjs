@@ -21,13 +21,16 @@ const Backend = onnxClassifier({
 });
 
 // Where the time of a request goes, for the parent's report: session.run and the backend's predict().
-const timing = { run: [], predict: [], request: [] };
+const timing = { run: [], predict: [], request: [], before: [], after: [] };
+let reqStart = 0, predEnd = 0;
 const predict = Backend.prototype.predict;
 Backend.prototype.predict = async function (...args) {
   const start = performance.now();
+  timing.before.push(start - reqStart);
   try {
     return await predict.apply(this, args);
   } finally {
+    predEnd = performance.now();
     timing.predict.push(performance.now() - start);
   }
 };
@@ -44,7 +47,7 @@ shared.session.run = async (...args) => {
 };
 process.on('message', (msg) => {
   if (msg === 'timing') process.send?.({ ...timing });
-  if (msg === 'reset') Object.assign(timing, { run: [], predict: [], request: [] });
+  if (msg === 'reset') Object.assign(timing, { run: [], predict: [], request: [], before: [], after: [] });
 });
 
 // Time each request inside the server, from its arrival to the last byte of the answer.
@@ -52,7 +55,8 @@ const createHttpServer = http.createServer;
 http.createServer = (listener) =>
   createHttpServer((req, res) => {
     const start = performance.now();
-    res.once('finish', () => timing.request.push(performance.now() - start));
+    reqStart = start;
+    res.once('finish', () => { timing.request.push(performance.now() - start); timing.after.push(performance.now() - predEnd); });
     listener(req, res);
   });
 

@@ -26,6 +26,12 @@ export interface ServerConfig {
   redisUrl: string;
   /** Run training jobs in this process (default: yes for the embedded queue, no for bullmq). */
   runTraining?: boolean;
+  /** Predictions running at once; more wait in a queue. */
+  maxConcurrency: number;
+  /** Predictions allowed to wait; beyond that, 503 with Retry-After. */
+  maxQueue: number;
+  /** A prediction taking longer answers 504 (Label Studio itself gives up after 100 s). */
+  predictTimeoutMs: number;
 }
 
 export const ENV_VARS = {
@@ -44,10 +50,18 @@ export const ENV_VARS = {
   queue: 'QUEUE',
   redisUrl: 'REDIS_URL',
   runTraining: 'LSML_RUN_TRAINING',
+  maxConcurrency: 'LSML_MAX_CONCURRENCY',
+  maxQueue: 'LSML_MAX_QUEUE',
+  predictTimeoutMs: 'LSML_PREDICT_TIMEOUT_MS',
 } as const satisfies Record<keyof ServerConfig, string>;
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+function positiveInt(v: string | undefined, fallback: number, allowZero = false): number {
+  const n = Number(v);
+  return v !== undefined && Number.isInteger(n) && (allowZero ? n >= 0 : n > 0) ? n : fallback;
 }
 
 export function normalizeBasePath(p: string | undefined): string {
@@ -76,6 +90,9 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     queue: (env.QUEUE ?? 'embedded').toLowerCase(),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     runTraining: env.LSML_RUN_TRAINING === undefined ? undefined : truthy(env.LSML_RUN_TRAINING),
+    maxConcurrency: positiveInt(env.LSML_MAX_CONCURRENCY, 64),
+    maxQueue: positiveInt(env.LSML_MAX_QUEUE, 1024, true),
+    predictTimeoutMs: positiveInt(env.LSML_PREDICT_TIMEOUT_MS, 100_000),
     ...defined,
   };
   config.basePath = normalizeBasePath(config.basePath);

@@ -57,6 +57,7 @@ const ENVELOPE = { content_type: 'application/json' };
 const DEVIATIONS: Record<string, Partial<Expected> & { why: string }> = {
   setup_extra_params_object_quirk: { status: 200, json: { model_version: '0.0.1' }, json_match: undefined, why: 'Q8' },
   setup_missing_project: { status: 422, json_match: { status: 422 }, ...ENVELOPE, why: 'ts_recommendation: 4xx preferred' },
+  setup_malformed_schema: { status: 422, json_match: { status: 422 }, why: 'Q4: a malformed label config is bad input' },
   setup_integer_project_quirk: { status: 200, json: { model_version: '0.0.1' }, json_match: undefined, why: 'Q9' },
   predict_query_args_in_error_envelope: { status: 200, json: { results: [] }, json_match: undefined, why: 'Q10: params null is {}' },
   predict_malformed_json: { status: 400, json_match: { status: 400, request: {} }, why: 'Q4' },

@@ -13,6 +13,8 @@ export type LabelConfigErrorKind = 'syntax' | 'value' | 'limit';
 export const SYNTAX_ERROR_NAME = 'LabelStudioXMLSyntaxErrorSentryIgnored';
 export const VALUE_ERROR_NAME = 'ValueError';
 
+const BRAND = Symbol.for('lsml.LabelConfigError');
+
 export class LabelConfigError extends Error {
   readonly kind: LabelConfigErrorKind;
 
@@ -20,5 +22,11 @@ export class LabelConfigError extends Error {
     super(message, options);
     this.kind = kind;
     this.name = kind === 'value' ? VALUE_ERROR_NAME : SYNTAX_ERROR_NAME;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** True for a LabelConfigError from any copy of @lsml/core (a model file may load the CJS build). */
+  static isLabelConfigError(value: unknown): value is LabelConfigError {
+    return value instanceof Error && (value as unknown as Record<symbol, unknown>)[BRAND] === true;
   }
 }

@@ -35,6 +35,8 @@ export interface PredictOptions {
   context: InteractiveContext | null | Record<string, never>;
   /** Remaining `params` keys: `login`, `password` and anything else Label Studio sends. */
   params: Record<string, unknown>;
+  /** Aborted when the request times out or the client goes away: long predictions may stop early. */
+  signal?: AbortSignal;
 }
 
 /** What `predict` may return (§4.4 step 6). */
@@ -55,6 +57,8 @@ export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
   training?: TrainingPolicy;
   /** Webhook actions passed to `fit` besides the four Python ones (e.g. `ANNOTATIONS_CREATED`). */
   webhookEvents?: readonly string[];
+  /** Optional: load shared weights once per process at start; `/ready` answers 503 until it resolves. */
+  preload?(): Promise<void>;
 }
 
 /**

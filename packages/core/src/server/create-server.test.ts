@@ -226,13 +226,27 @@ describe('model lifecycle and state', () => {
     expect(r6.results[0]!.extra).toEqual({ top_k: 3 });
   });
 
-  it('answers 500 for a malformed label config, naming the syntax error like Python', async () => {
+  it('answers 422 for a malformed label config, naming the syntax error like Python, and keeps serving', async () => {
     const { url } = await start(LabelStudioMLBase);
     const res = await post(`${url}/setup`, { project: '1', schema: '<View>' });
-    expect(res.status).toBe(500);
-    expect(((await res.json()) as { detail: string }).detail).toMatch(/^LabelStudioXMLSyntaxErrorSentryIgnored: /);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { detail: string; errors: Array<{ field: string }> };
+    expect(body.detail).toMatch(/^LabelStudioXMLSyntaxErrorSentryIgnored: /);
+    expect(body.errors[0]!.field).toBe('schema');
     const empty = await post(`${url}/setup`, { project: '1', schema: '' });
-    expect(empty.status).toBe(500);
+    expect(empty.status).toBe(422);
+    const bomb =
+      '<!DOCTYPE v [<!ENTITY a "aaaaaaaaaa">' +
+      Array.from({ length: 9 }, (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`).join('') +
+      ']><View><Text name="t" value="&j;"/></View>';
+    const started = Date.now();
+    const bombed = await post(`${url}/predict`, { tasks: [{}], project: '1', label_config: bomb });
+    expect(bombed.status).toBe(422);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const webhook = await post(`${url}/webhook`, { action: 'START_TRAINING', project: { id: 1, label_config: '<View><' } });
+    expect(webhook.status).toBe(422);
+    expect(((await webhook.json()) as { errors: Array<{ field: string }> }).errors[0]!.field).toBe('project.label_config');
+    expect((await post(`${url}/setup`, { project: '1', schema: CONFIG })).status).toBe(200);
   });
 });
 

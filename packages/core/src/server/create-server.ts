@@ -14,6 +14,8 @@ import type { StateStore } from '../state/state-store.js';
 import { basicAuth } from './basic-auth.js';
 import { describeError, HttpError, isFileNotFound, sendError } from './http-errors.js';
 import { ModelRegistry } from './model-registry.js';
+import { Admission, OverloadedError } from './admission.js';
+import { ServerMetrics } from './metrics.js';
 import { jobStatusSchema, parseBody, predictSchema, setupSchema, webhookProjectSchema, webhookSchema } from './request-schemas.js';
 import { createTrainingQueue } from '../training/create-training-queue.js';
 import { createJobProcessor } from '../training/run-training-job.js';
@@ -43,6 +45,9 @@ export interface LsmlServer {
   close(): Promise<void>;
   /** Requests being handled right now. */
   inFlight(): number;
+  /** Resolves once the model class's `preload()` finished (`/ready` answers 200 from then on). */
+  readonly ready: Promise<void>;
+  readonly metrics: ServerMetrics;
 }
 
 const TRAIN_EVENT_SET: ReadonlySet<string> = new Set(TRAIN_EVENTS);
@@ -56,6 +61,7 @@ const ROUTES: ReadonlyArray<{ path: string; allow: string }> = [
   { path: '/predict', allow: 'POST, OPTIONS' },
   { path: '/webhook', allow: 'POST, OPTIONS' },
   { path: '/job_status', allow: 'POST, OPTIONS' },
+  { path: '/ready', allow: 'HEAD, OPTIONS, GET' },
 ];
 
 const NOT_FOUND_HTML =
@@ -81,6 +87,44 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
   if (config.runTraining ?? trainingQueue.kind === 'embedded') {
     trainingQueue.startWorker(createJobProcessor({ registry, modelDir: config.modelDir, logger, env }));
   }
+  const admission = new Admission(config.maxConcurrency, config.maxQueue);
+
+  /**
+   * The instance for (project, label config). A config that does not parse is bad input: 422 (Python
+   * answers 500; LS treats every non-2xx alike, Q4). The detail keeps Python's exception name, which LS
+   * shows as the backend's error message. Errors from the model's own setup() stay 500.
+   */
+  const getModel = async (projectId: string, labelConfig: string | null | undefined, field: string) => {
+    try {
+      return await registry.get(projectId, labelConfig);
+    } catch (err) {
+      if (LabelConfigError.isLabelConfigError(err)) {
+        logger.warn({ err: describeError(err), project: projectId }, 'Invalid label config');
+        throw new HttpError(422, describeError(err), [{ field, message: err.message }]);
+      }
+      throw err;
+    }
+  };
+
+  // Readiness (not liveness): a load balancer should wait until shared weights are loaded.
+  let isReady = false;
+  let readyError: string | undefined;
+  const ready = Promise.resolve()
+    .then(() => ModelClass.preload?.())
+    .then(
+      () => {
+        isReady = true;
+      },
+      (err: unknown) => {
+        readyError = describeError(err);
+        logger.error({ err }, 'Model preload failed: /ready answers 503');
+      },
+    );
+  const metrics = new ServerMetrics({
+    admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
+    jobs: () => trainingQueue.countJobs(),
+    ready: () => isReady && !closing,
+  });
 
   let active = 0;
   let closing = false;
@@ -94,11 +138,16 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
   app.set('json spaces', 0);
 
   // Count in-flight requests so a shutdown can wait for them; after SIGTERM, close keep-alive sockets.
+  // Also the per-route request metrics.
   app.use((req, res, next) => {
     active++;
     if (closing) res.setHeader('Connection', 'close');
+    const started = process.hrtime.bigint();
     res.once('close', () => {
       active--;
+      const route = routeLabel(req.path, config.basePath);
+      metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
+      metrics.latency.observe({ route, method: req.method }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   });
@@ -134,14 +183,29 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
   };
   router.get('/', health);
   router.get('/health', health);
-  router.get('/metrics', (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    // Python answers `{}` (§4.2) and so do we by default; Prometheus asks for text in its Accept header
+    // (text/plain or OpenMetrics) and gets the exposition format, as does `?format=prometheus`.
+    const accept = req.get('accept') ?? '';
+    if (req.query.format === 'prometheus' || /openmetrics-text|text\/plain/.test(accept)) {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      return;
+    }
     res.json({});
+  });
+  router.get('/ready', (req, res) => {
+    if (isReady && !closing) {
+      res.json({ status: 'READY', model_class: modelClassName });
+      return;
+    }
+    const detail = closing ? 'Service Unavailable: shutting down' : readyError ? `Service Unavailable: preload failed: ${readyError}` : 'Service Unavailable: loading the model';
+    sendError(req, res, 503, detail);
   });
 
   router.post('/setup', ...post, async (req, res) => {
     const body = parseBody(setupSchema, req.body);
     const projectId = projectIdOf(body.project);
-    const model = await registry.get(projectId, body.schema);
+    const model = await getModel(projectId, body.schema, 'schema');
     const extra = body.extra_params;
     // Python stores extra_params only when truthy; it accepts strings only (Q8): objects are stringified.
     if (isTruthy(extra)) {
@@ -156,13 +220,53 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     // Python: str(None) → project "None"; keep it so existing caches line up (Q9).
     const projectId = body.project == null ? 'None' : projectIdOf(body.project);
     const { context = {}, ...params } = body.params ?? {};
-    const model = await registry.get(projectId, body.label_config);
-    await model.refresh();
-    const options = { context, params } as PredictOptions;
-    const raw = await model.predict(tasks, options);
-    const results = normalizePredictions(raw, model.modelVersion);
-    checkPredictions(model, results, config.strictValidation, logger);
-    res.json({ results });
+    // A client that gives up (or a timeout) aborts the prediction's signal.
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableEnded) abort.abort(new Error('client closed the connection'));
+    };
+    res.once('close', onClose);
+    let release: (() => void) | undefined;
+    try {
+      release = await admission.acquire(abort.signal);
+    } catch (err) {
+      if (err instanceof OverloadedError) {
+        metrics.rejected.inc({ reason: 'overloaded' });
+        throw new HttpError(503, err.message, undefined, { 'Retry-After': String(err.retryAfterSeconds) });
+      }
+      throw err;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = (async () => {
+        const model = await getModel(projectId, body.label_config, 'label_config');
+        await model.refresh();
+        const options: PredictOptions = { context: context as PredictOptions['context'], params, signal: abort.signal };
+        const raw = await model.predict(tasks, options);
+        const results = normalizePredictions(raw, model.modelVersion);
+        const failures = checkPredictions(model, results, config.strictValidation, logger);
+        if (failures) metrics.validationWarnings.inc(failures);
+        return { results, version: model.modelVersion };
+      })();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abort.abort(new Error('predict timeout'));
+          reject(new HttpError(504, `Gateway Timeout: predict took longer than ${config.predictTimeoutMs} ms`));
+        }, config.predictTimeoutMs);
+      });
+      // The model's own promise may still settle after a timeout; keep its rejection from going unhandled.
+      work.catch(() => {});
+      const { results, version } = await Promise.race([work, timeout]);
+      metrics.predictions.inc({ model_version: version }, results.length);
+      res.json({ results });
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 504) metrics.rejected.inc({ reason: 'timeout' });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      release();
+      res.off('close', onClose);
+    }
   });
 
   router.post('/webhook', ...post, async (req, res) => {
@@ -172,7 +276,7 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
       return;
     }
     const { project } = parseBody(webhookProjectSchema, data);
-    const model = await registry.get(String(project.id), project.label_config);
+    const model = await getModel(String(project.id), project.label_config, 'project.label_config');
     await model.refresh();
     const result = await model.fit(action, data as WebhookData);
     let text: string | undefined;
@@ -231,11 +335,6 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
             : `Bad Request: ${parserError.message}`;
       return sendError(req, res, status, detail);
     }
-    if (err instanceof LabelConfigError) {
-      // Python answers a malformed label config with a 500 envelope (§2.1); LS stores the detail.
-      logger.warn({ err: describeError(err) }, 'Invalid label config');
-      return sendError(req, res, 500, describeError(err), { result: { traceback: describeError(err) } });
-    }
     const status = isWebhook && isFileNotFound(err) ? 404 : 500;
     logger.error({ err, path: req.path }, 'Model code failed');
     const traceback = config.debug && err instanceof Error && err.stack ? err.stack : describeError(err);
@@ -254,6 +353,8 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     registry: registry as unknown as ModelRegistry,
     trainingQueue,
     inFlight: () => active,
+    ready,
+    metrics,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = http.createServer(app);
@@ -348,9 +449,10 @@ function asBodyParserError(err: unknown): { status: number; type: string; messag
  * prediction makes Label Studio drop the whole batch). Default: log a warning naming region and field;
  * strict mode: fail the request.
  */
-function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): void {
+function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): number {
   const li = model.labelInterface;
-  if (!li) return;
+  if (!li) return 0;
+  let failures = 0;
   const problems: string[] = [];
   results.forEach((entry, i) => {
     const list = Array.isArray(entry) ? entry : [entry];
@@ -358,13 +460,21 @@ function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: 
       if (typeof prediction !== 'object' || prediction === null || !('result' in prediction)) return;
       const { ok, errors } = validatePrediction(li, prediction as Parameters<typeof validatePrediction>[1]);
       if (ok) return;
+      failures++;
       const where = Array.isArray(entry) ? `results[${i}][${j}]` : `results[${i}]`;
       for (const e of errors) problems.push(`${where}.${e.path}: ${e.message}`);
     });
   });
-  if (problems.length === 0) return;
+  if (problems.length === 0) return 0;
   if (strict) {
     throw new HttpError(500, `Prediction failed validation against the label config: ${problems.slice(0, 20).join('; ')}`);
   }
   logger.warn({ project: model.projectId, problems: problems.slice(0, 20), count: problems.length }, 'Prediction does not match the label config; Label Studio will reject this batch');
+  return failures;
+}
+
+/** Known routes keep their name; anything else is one label, so scanners cannot blow up cardinality. */
+function routeLabel(path: string, basePath: string): string {
+  const p = basePath && path.startsWith(basePath) ? path.slice(basePath.length) || '/' : path;
+  return ROUTES.some((r) => r.path === p) ? p : 'other';
 }

@@ -179,6 +179,18 @@ export class BullmqTrainingQueue implements TrainingQueue {
     return projectId === undefined ? jobs : jobs.filter((j) => j.projectId === projectId);
   }
 
+  async countJobs(): Promise<Partial<Record<JobStatus, number>>> {
+    const ids = await this.redis.zrange(`${this.prefix}:jobs`, 0, -1);
+    const out: Partial<Record<JobStatus, number>> = {};
+    if (ids.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.jobKey(id), 'status');
+    for (const [, status] of (await pipeline.exec()) ?? []) {
+      if (typeof status === 'string') out[status as JobStatus] = (out[status as JobStatus] ?? 0) + 1;
+    }
+    return out;
+  }
+
   async cancel(id: string): Promise<boolean> {
     const local = this.running.get(id);
     if (local) {

@@ -181,6 +181,11 @@ export class SqliteTrainingQueue implements TrainingQueue {
     return rows.map(toJob);
   }
 
+  async countJobs(): Promise<Partial<Record<JobStatus, number>>> {
+    const rows = this.db.prepare<[], { status: JobStatus; n: number }>('SELECT status, count(*) AS n FROM lsml_jobs GROUP BY status').all();
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   async cancel(id: string): Promise<boolean> {
     if (this.running?.id === id) {
       this.running.abort.abort(new JobCanceledError());

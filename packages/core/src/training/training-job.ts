@@ -73,6 +73,8 @@ export interface TrainingQueue {
   submit(projectId: string, labelConfig: string | null, event: TrainingEvent, options?: SubmitOptions): Promise<SubmitResult>;
   getJob(id: string): Promise<TrainingJob | null>;
   listJobs(projectId?: string): Promise<TrainingJob[]>;
+  /** How many jobs are in each status (for metrics). */
+  countJobs(): Promise<Partial<Record<JobStatus, number>>>;
   /** Cancel a waiting job, or abort a running one in this process. The job ends `failed`. */
   cancel(id: string): Promise<boolean>;
   /** Start running jobs in this process with `processor`. */

@@ -1,0 +1,69 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics for one server (its own registry, so several servers in one process don't mix).
+ * Served at `GET /metrics` to clients that ask for text (Prometheus does), while plain `GET /metrics`
+ * keeps answering `{}` like the Python server.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly latency: Histogram<'route' | 'method'>;
+  readonly predictions: Counter<'model_version'>;
+  readonly validationWarnings: Counter;
+  readonly rejected: Counter<'reason'>;
+  readonly predictInFlight: Gauge;
+  readonly predictQueued: Gauge;
+  readonly trainingJobs: Gauge<'status'>;
+  readonly ready: Gauge;
+
+  constructor(collect: { admission: () => { inFlight: number; queued: number }; jobs: () => Promise<Record<string, number>>; ready: () => boolean }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'lsml_' });
+    this.requests = new Counter({ name: 'lsml_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'lsml_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100],
+      registers,
+    });
+    this.predictions = new Counter({ name: 'lsml_predictions_total', help: 'Predictions returned, by model version', labelNames: ['model_version'], registers });
+    this.validationWarnings = new Counter({ name: 'lsml_prediction_validation_failures_total', help: 'Predictions that failed validatePrediction', registers });
+    this.rejected = new Counter({ name: 'lsml_predict_rejected_total', help: 'Predict requests turned away (overload, timeout)', labelNames: ['reason'], registers });
+    this.predictInFlight = new Gauge({
+      name: 'lsml_predict_in_flight',
+      help: 'Predictions running now',
+      registers,
+      collect() {
+        this.set(collect.admission().inFlight);
+      },
+    });
+    this.predictQueued = new Gauge({
+      name: 'lsml_predict_queue_depth',
+      help: 'Predictions waiting for a slot',
+      registers,
+      collect() {
+        this.set(collect.admission().queued);
+      },
+    });
+    this.trainingJobs = new Gauge({
+      name: 'lsml_training_jobs',
+      help: 'Training jobs by status',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await collect.jobs();
+        for (const status of ['queued', 'started', 'finished', 'failed']) this.set({ status }, counts[status] ?? 0);
+      },
+    });
+    this.ready = new Gauge({
+      name: 'lsml_ready',
+      help: '1 when the server is ready for traffic',
+      registers,
+      collect() {
+        this.set(collect.ready() ? 1 : 0);
+      },
+    });
+  }
+}
