@@ -22,15 +22,17 @@ const Backend = onnxClassifier({
 
 // Where the time of a request goes, for the parent's report: session.run and the backend's predict().
 const timing = { run: [], predict: [], request: [], before: [], after: [] };
-let reqStart = 0, predEnd = 0;
+// Arrival of the latest request and end of the latest predict(): meaningful for one request at a time (P2).
+let requestStart = 0;
+let predictEnd = 0;
 const predict = Backend.prototype.predict;
 Backend.prototype.predict = async function (...args) {
   const start = performance.now();
-  timing.before.push(start - reqStart);
+  timing.before.push(start - requestStart);
   try {
     return await predict.apply(this, args);
   } finally {
-    predEnd = performance.now();
+    predictEnd = performance.now();
     timing.predict.push(performance.now() - start);
   }
 };
@@ -55,8 +57,11 @@ const createHttpServer = http.createServer;
 http.createServer = (listener) =>
   createHttpServer((req, res) => {
     const start = performance.now();
-    reqStart = start;
-    res.once('finish', () => { timing.request.push(performance.now() - start); timing.after.push(performance.now() - predEnd); });
+    requestStart = start;
+    res.once('finish', () => {
+      timing.request.push(performance.now() - start);
+      timing.after.push(performance.now() - predictEnd);
+    });
     listener(req, res);
   });
 

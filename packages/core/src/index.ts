@@ -54,3 +54,6 @@ export { loadConfig, ENV_VARS, type ServerConfig } from './config.js';
 export { createLogger, type Logger, type CreateLoggerOptions } from './logger.js';
 export { loadBackend, CliError } from './cli/load-backend.js';
 export { VERSION } from './version.js';
+
+// Threads
+export { createThreadPool, type ThreadPool, type ThreadPoolOptions } from './threads/thread-pool.js';
