@@ -71,3 +71,4 @@ for (const i of [0, 1]) {
 }
 const target = 6500;
 console.log(`/predict target >= ${target} req/s: ${rowsLsml[0]['req/s'] >= target ? 'met' : 'NOT met'} (${rowsLsml[0]['req/s']})`);
+console.log(`SUMMARY ${JSON.stringify({ name: 'server', value: `/predict ${rowsLsml[0]['req/s']} req/s (p99 ${rowsLsml[0]['p99 ms']} ms), /health ${rowsLsml[1]['req/s']} req/s; ${(rowsLsml[0]['req/s'] / rowsBare[0]['req/s']).toFixed(2)}× bare node:http`, ok: rowsLsml[0]['req/s'] >= target })}`);

@@ -20,6 +20,11 @@ export interface ServerConfig {
   strictValidation: boolean;
   /** How long SIGTERM waits for in-flight requests before closing connections (ms). */
   shutdownTimeoutMs: number;
+  /**
+   * After SIGTERM, keep listening this long (ms) with /ready answering 503, so a load balancer stops
+   * sending traffic before the port closes; connections arriving in between are still answered.
+   */
+  shutdownDelayMs: number;
   /** Training queue: `embedded` (in the SQLite state file, jobs run in the server) or `bullmq` (Redis). */
   queue: string;
   /** Redis for `CACHE_TYPE=redis` and `QUEUE=bullmq`. */
@@ -47,6 +52,7 @@ export const ENV_VARS = {
   maxBodySize: 'LSML_MAX_BODY_SIZE',
   strictValidation: 'LSML_STRICT_VALIDATION',
   shutdownTimeoutMs: 'LSML_SHUTDOWN_TIMEOUT_MS',
+  shutdownDelayMs: 'LSML_SHUTDOWN_DELAY_MS',
   queue: 'QUEUE',
   redisUrl: 'REDIS_URL',
   runTraining: 'LSML_RUN_TRAINING',
@@ -87,6 +93,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     maxBodySize: env.LSML_MAX_BODY_SIZE ?? '50mb',
     strictValidation: truthy(env.LSML_STRICT_VALIDATION),
     shutdownTimeoutMs: Number(env.LSML_SHUTDOWN_TIMEOUT_MS ?? 30_000),
+    shutdownDelayMs: positiveInt(env.LSML_SHUTDOWN_DELAY_MS, 0, true),
     queue: (env.QUEUE ?? 'embedded').toLowerCase(),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     runTraining: env.LSML_RUN_TRAINING === undefined ? undefined : truthy(env.LSML_RUN_TRAINING),

@@ -88,6 +88,9 @@ export class LabelStudioMLBase {
    */
   loadVersion?(version: string, artifactDir: string): Promise<void>;
 
+  /** Optional: release what this instance holds (sessions, tensors); called when the server closes. */
+  dispose?(): Promise<void>;
+
   readonly projectId: string;
   readonly store: StateStore;
   readonly logger: Logger;

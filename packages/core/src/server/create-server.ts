@@ -375,6 +375,10 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     close() {
       closed ??= (async () => {
         closing = true;
+        if (server && config.shutdownDelayMs > 0) {
+          logger.info({ delayMs: config.shutdownDelayMs }, 'Draining: /ready answers 503 before the port closes');
+          await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+        }
         if (server) {
           const s = server;
           const done = new Promise<void>((resolve) => s.close(() => resolve()));
@@ -388,6 +392,10 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
           await done;
         }
         await trainingQueue.close();
+        for (const model of await registry.all()) {
+          await model.dispose?.().catch((err: unknown) => logger.warn({ err }, 'dispose() failed'));
+        }
+        registry.clear();
         await store.close();
         logger.info('lsml server stopped');
       })();

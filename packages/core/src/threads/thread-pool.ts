@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 
 export interface ThreadPoolOptions {
@@ -17,8 +16,6 @@ export interface ThreadPool {
   destroy(): Promise<void>;
 }
 
-const requireHere = createRequire(import.meta.url);
-
 /**
  * CPU-bound model code (plain-JS inference, feature extraction, TF.js on the cpu/wasm backends) blocks
  * the event loop, and with it `/health` and every other request. Move it to worker threads with this
@@ -29,19 +26,19 @@ const requireHere = createRequire(import.meta.url);
  */
 export function createThreadPool(file: string | URL, options: ThreadPoolOptions = {}): ThreadPool {
   const href = file instanceof URL ? file.href : file.startsWith('file:') ? file : pathToFileURL(file).href;
-  const isTs = /\.[cm]?tsx?$/.test(fileURLToPath(href));
   const threads = Math.max(1, options.threads ?? Math.max(1, os.availableParallelism() - 1));
+  // Each thread runs our small bootstrap (dist/thread-worker.js), which imports the user's module —
+  // through tsx for `.ts`, as the model file was loaded.
   const piscina = new Piscina({
-    filename: href,
+    filename: new URL('./thread-worker.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     maxQueue: options.maxQueue ?? 1024,
-    // The model file was loaded through tsx; its worker modules need the same loader.
-    execArgv: isTs ? [...process.execArgv, '--import', pathToFileURL(requireHere.resolve('tsx/esm')).href] : process.execArgv,
   });
   return {
     threads,
-    run: <T>(input: unknown, opts: { name?: string; signal?: AbortSignal } = {}) => piscina.run(input, opts) as Promise<T>,
+    run: <T>(input: unknown, opts: { name?: string; signal?: AbortSignal } = {}) =>
+      piscina.run({ file: href, name: opts.name, input }, opts.signal ? { signal: opts.signal } : {}) as Promise<T>,
     destroy: () => piscina.destroy(),
   };
 }
