@@ -87,6 +87,42 @@ describe('embedded training queue', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('switches to a new version without failing requests in flight', async () => {
+    process.env.LOAD_DELAY_MS = '150';
+    try {
+      const { url } = await start();
+      const first = (await (await postJson(`${url}/webhook`, annotationCreated(7, 1, 'Positive'))).json()) as { job: string };
+      await pollJob(url, first.job, (s) => s.job_status === 'finished');
+      let stop = false;
+      const seen: Array<Array<[number, string, string]>> = [];
+      const clients = Array.from({ length: 6 }, async (_, c) => {
+        seen[c] = [];
+        while (!stop) {
+          const res = await postJson(`${url}/predict`, { tasks: [task(1, 'x')], project: '7.1', label_config: CHOICES_CONFIG });
+          const body = (await res.json()) as { results: Array<{ model_version: string; result: Array<{ value: { choices: string[] } }> }> };
+          seen[c]!.push([res.status, body.results[0]!.model_version, body.results[0]!.result[0]!.value.choices[0]!]);
+        }
+      });
+      const second = (await (await postJson(`${url}/webhook`, annotationCreated(7, 2, 'Negative'))).json()) as { job: string };
+      await postJson(`${url}/webhook`, annotationCreated(7, 3, 'Negative'));
+      await pollJob(url, second.job, (s) => s.job_status === 'finished');
+      const after = await predictOnce(url);
+      stop = true;
+      await Promise.all(clients);
+      const all = seen.flat();
+      expect(all.length).toBeGreaterThan(20);
+      expect(all.every(([status]) => status === 200)).toBe(true);
+      // Each client sees the old version, then the new one, never back.
+      for (const list of seen) {
+        const versions = list.map(([, v]) => v);
+        expect(versions.join(',')).toMatch(/^(0\.1\.0,)*(0\.1\.0|0\.2\.0)?(,0\.2\.0)*$/);
+      }
+      expect(after.results[0]!.model_version).toBe('0.2.0');
+    } finally {
+      delete process.env.LOAD_DELAY_MS;
+    }
+  });
+
   it('writes artifacts atomically under MODEL_DIR/<project>/<version>/ and stores train_output', async () => {
     const { url, modelDir, server } = await start();
     const { job } = (await (await postJson(`${url}/webhook`, startTraining(7))).json()) as { job: string };

@@ -323,3 +323,26 @@ describe('graceful shutdown', () => {
     await closing;
   });
 });
+
+describe('logging', () => {
+  it('never writes passwords, tokens or credentials into the logs', async () => {
+    const { lines, logger } = captureLogs();
+    const Loud = defineBackend({
+      predict: (_tasks, { params, model }) => {
+        model.logger.info({ params }, 'predict called');
+        throw new Error('boom');
+      },
+    });
+    const auth = `Basic ${Buffer.from('user:s3cr3t-pass').toString('base64')}`;
+    const { url } = await start(Loud, { logger, basicAuthUser: 'user', basicAuthPass: 's3cr3t-pass' });
+    await post(`${url}/setup`, { project: '1', schema: CONFIG, access_token: 'ls-access-token-123', hostname: 'http://ls' }, { authorization: auth });
+    await post(`${url}/predict`, { tasks: [{}], project: '1', params: { login: 'bob', password: 'hunter2-pass' } }, { authorization: auth });
+    await fetch(`${url}/health`, { headers: { authorization: 'Basic d3Jvbmc6d3Jvbmc=' } });
+    const text = JSON.stringify(lines);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const secret of ['s3cr3t-pass', 'ls-access-token-123', 'hunter2-pass', Buffer.from('user:s3cr3t-pass').toString('base64')]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('[redacted]');
+  });
+});

@@ -241,12 +241,14 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
       const work = (async () => {
         const model = await getModel(projectId, body.label_config, 'label_config');
         await model.refresh();
+        // The version this request predicts with: a new one may land while predict() runs.
+        const version = model.modelVersion;
         const options: PredictOptions = { context: context as PredictOptions['context'], params, signal: abort.signal };
         const raw = await model.predict(tasks, options);
-        const results = normalizePredictions(raw, model.modelVersion);
+        const results = normalizePredictions(raw, version);
         const failures = checkPredictions(model, results, config.strictValidation, logger);
         if (failures) metrics.validationWarnings.inc(failures);
-        return { results, version: model.modelVersion };
+        return { results, version };
       })();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
