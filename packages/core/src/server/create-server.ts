@@ -88,6 +88,8 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     trainingQueue.startWorker(createJobProcessor({ registry, modelDir: config.modelDir, logger, env }));
   }
   const admission = new Admission(config.maxConcurrency, config.maxQueue);
+  let active = 0;
+  let closing = false;
 
   /**
    * The instance for (project, label config). A config that does not parse is bad input: 422 (Python
@@ -125,9 +127,6 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     jobs: () => trainingQueue.countJobs(),
     ready: () => isReady && !closing,
   });
-
-  let active = 0;
-  let closing = false;
 
   const app = express();
   app.disable('x-powered-by');
@@ -352,7 +351,7 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     config,
     store,
     logger,
-    registry: registry as unknown as ModelRegistry,
+    registry,
     trainingQueue,
     inFlight: () => active,
     ready,
