@@ -1,12 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts', 'thread-worker': 'src/threads/thread-worker.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts', create: 'src/cli/create-entry.ts', 'thread-worker': 'src/threads/thread-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', create: 'src/cli/create-entry.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',
-  // import.meta.url in the CJS build (the thread pool and optional-dependency loading use it).
+  // import.meta.url in the CJS build (the thread pool, optional-dependency loading and the templates folder use it).
   shims: true,
 });

@@ -6,8 +6,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
-  // import.meta.url in the CJS build (runtime.ts finds onnxruntime-node's native folder with it).
+  // import.meta.url in the CJS build (protocol/cases.json is found relative to the module).
   shims: true,
-  external: ['onnxruntime-node', '@lsml/core'],
+  external: ['@lsml/core'],
   target: 'node20',
 });

@@ -1,99 +1,162 @@
-// Drives the GPT-2 app over HTTP exactly as Label Studio does, on the tiny random-weight GPT-2
-// (offline): health → setup with extra_params → batch predict → interactive predict with a prompt
-// TextArea in `context` → webhooks.
+// The GPT-2 app driven over HTTP the way Label Studio drives it — /health, /setup with extra params
+// (a JSON string, as the UI sends it), batch and interactive /predict with full task objects, the
+// annotation and training webhooks — on the tiny random-weight GPT-2 (offline, gibberish text). Runs
+// twice: in this process on @huggingface/transformers, and as `npm start` runs it, on
+// @xenova/transformers, with the model folder given relative to MODEL_DIR.
+//
+// Decoding is greedy, so each continuation must equal what the bare model generates from the same
+// prompt with the same max_new_tokens: that pins the prompt and the settings that reached the model.
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass, type LsmlServer } from '@lsml/core';
+import { getPipeline, type LibraryName, type LoadedPipeline } from '@lsml/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  annotationCreated,
+  expectValidPredictions,
+  lsProject,
+  lsTask,
+  post,
+  projectUid,
+  startInProcess,
+  startWithCli,
+  type RunningApp,
+} from './label-studio.test-helper.js';
+import Gpt2Generator from './model.js';
 
-const MODEL = fileURLToPath(new URL('../../../packages/transformers/test/models/tiny-gpt2', import.meta.url));
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const TINY_GPT2 = path.resolve(APP_DIR, '../../packages/transformers/test/models/tiny-gpt2');
+
 const CONFIG = '<View><Text name="input_text" value="$text"/><TextArea name="generated_text" toName="input_text"/></View>';
 const INTERACTIVE = `<View>
   <Text name="input_text" value="$text"/>
   <TextArea name="prompt" toName="input_text" editable="true"/>
   <TextArea name="generated_text" toName="input_text"/>
 </View>`;
-const lsTask = (id: number, text: string) => ({
-  id, data: { text }, meta: {}, created_at: '2024-05-01T10:00:00.000000Z', updated_at: '2024-05-01T10:00:00.000000Z',
-  is_labeled: false, overlap: 1, inner_id: id, total_annotations: 0, cancelled_annotations: 0, total_predictions: 0,
-  comment_count: 0, unresolved_comment_count: 0, last_comment_updated_at: null, project: 9, updated_by: null,
-  file_upload: 1, comment_authors: [], annotations: [], predictions: [],
-});
-type Prediction = { model_version: string; score: number | null; result: Array<{ from_name: string; to_name: string; type: string; value: { text: string[] } }> };
+const TEXTS = ['Once upon a time', 'The weather in Zürich today is', 'Label Studio 🙂 makes labelling'];
 
-let server: LsmlServer;
-let url: string;
-let tokenizer: { encode: (s: string) => unknown[] } | undefined;
-const post = async (path: string, body: unknown) => {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+/** The generated text of a prediction's only region. */
+const generated = (p: { result: unknown[] }) => {
+  expect(p.result).toHaveLength(1);
+  expect(p.result[0]).toMatchObject({ from_name: 'generated_text', to_name: 'input_text', type: 'textarea' });
+  const text = (p.result[0] as { value: { text: string[] } }).value.text;
+  expect(text).toHaveLength(1);
+  return text[0] as string;
 };
 
-beforeAll(async () => {
-  process.env.MODEL_NAME = MODEL;
-  const { default: Gpt2 } = (await import('./model.js')) as { default: BackendClass };
-  server = createServer(Gpt2, { store: new MemoryStore(), env: {}, logLevel: 'silent', strictValidation: true });
-  ({ url } = await server.listen(0, '127.0.0.1'));
-  const { AutoTokenizer } = await import('@huggingface/transformers');
-  tokenizer = (await AutoTokenizer.from_pretrained(MODEL, { local_files_only: true })) as unknown as typeof tokenizer;
-});
-afterAll(() => server.close());
-
-function check(config: string, results: Prediction[], version: string, tasks: number) {
-  expect(results).toHaveLength(tasks);
-  const li = new LabelInterface(config);
-  for (const p of results) {
-    expect(p.model_version).toBe(version);
-    expect(p.score === null || (p.score >= 0 && p.score <= 1)).toBe(true);
-    expect(validatePrediction(li, p as never)).toMatchObject({ ok: true });
-    expect(p.result).toHaveLength(1);
-    expect(p.result[0]).toMatchObject({ from_name: 'generated_text', to_name: 'input_text', type: 'textarea' });
-    expect(typeof p.result[0]!.value.text[0]).toBe('string');
-  }
+interface Mode {
+  library: LibraryName;
+  start(): Promise<RunningApp>;
 }
 
-describe('gpt2-generator over HTTP', () => {
-  it('generates a continuation per task, limited by extra_params max_new_tokens', async () => {
-    expect(await (await fetch(`${url}/health`)).json()).toEqual({ model_class: 'Gpt2Generator', status: 'UP' });
-    const setup = await post('/setup', { project: '9.1714554000', schema: CONFIG, hostname: 'http://localhost:8080', access_token: 'tok', extra_params: '{"max_new_tokens": 5}' });
-    expect(setup.status).toBe(200);
-    const version = (setup.body as { model_version: string }).model_version;
-    expect(version).toBe('tiny-gpt2');
-    const texts = ['Once upon a time', 'The weather today is', 'Label Studio'];
-    const r = await post('/predict', { tasks: texts.map((t, i) => lsTask(i + 1, t)), project: '9.1714554000', label_config: CONFIG, params: { login: null, password: null, context: null } });
-    expect(r.status).toBe(200);
-    const results = r.body.results as Prediction[];
-    check(CONFIG, results, version, texts.length);
-    // Greedy decoding: with more new tokens the continuation extends the shorter one.
-    await post('/setup', { project: '11.1', schema: CONFIG, extra_params: '{"max_new_tokens": 12}' });
-    const longer = await post('/predict', { tasks: texts.map((t, i) => lsTask(i + 1, t)), project: '11.1', label_config: CONFIG, params: { context: null } });
-    (longer.body.results as Prediction[]).forEach((p, i) => {
-      const short = results[i]!.result[0]!.value.text[0]!;
-      const long = p.result[0]!.value.text[0]!;
-      expect(long.startsWith(short)).toBe(true);
-      expect(tokenizer!.encode(long).length).toBeGreaterThan(tokenizer!.encode(short).length);
-    });
+const MODES: Mode[] = [
+  {
+    library: '@huggingface/transformers',
+    start: () => {
+      process.env.LOG_LEVEL = 'silent'; // the preload's logger
+      process.env.MODEL_NAME = TINY_GPT2; // an absolute folder
+      return startInProcess(Gpt2Generator);
+    },
+  },
+  {
+    library: '@xenova/transformers',
+    start: () =>
+      startWithCli(APP_DIR, { LSML_TRANSFORMERS_LIBRARY: '@xenova/transformers', MODEL_NAME: 'models/tiny-gpt2' }, { 'models/tiny-gpt2': TINY_GPT2 }),
+  },
+];
+
+describe.each(MODES)('gpt2-generator over HTTP on $library', ({ library, start }) => {
+  let app: RunningApp;
+  let model: LoadedPipeline;
+  const setup = (project: number, schema: string, extraParams: string | null) =>
+    post<{ model_version: string }>(app.url, '/setup', { project: projectUid(project), schema, hostname: 'http://localhost:8080', access_token: 'ls-token', extra_params: extraParams });
+  const predict = (project: number, schema: string, tasks: unknown[], context: unknown = null) =>
+    post(app.url, '/predict', { tasks, project: projectUid(project), label_config: schema, params: { login: null, password: null, context } });
+
+  /** Greedy continuation of `prompt` by the bare model (no lsml): its text and how many tokens it has. */
+  async function reference(prompt: string, maxNewTokens: number): Promise<{ text: string; tokens: number }> {
+    const tokenizer = model.pipe.tokenizer!;
+    const inputs = tokenizer(prompt) as unknown as { input_ids: { dims: number[] }; attention_mask: unknown };
+    const gen = model.pipe.model as unknown as { generate(...args: unknown[]): Promise<unknown> };
+    const options = { max_new_tokens: maxNewTokens, do_sample: false };
+    const out = (model.library.major >= 3
+      ? await gen.generate({ ...inputs, ...options })
+      : await gen.generate(inputs.input_ids, options, null, { inputs_attention_mask: inputs.attention_mask })) as { data: ArrayLike<bigint> } | ArrayLike<bigint>[];
+    const ids = Array.from(Array.isArray(out) ? (out[0] as ArrayLike<bigint>) : out.data, Number).slice(inputs.input_ids.dims[1]);
+    return { text: tokenizer.decode(ids, { skip_special_tokens: true }).trim(), tokens: ids.length };
+  }
+
+  beforeAll(async () => {
+    [app, model] = await Promise.all([start(), getPipeline({ task: 'text-generation', model: TINY_GPT2, library })]);
+  });
+  afterAll(() => app?.close());
+
+  it('is healthy, and /setup reports the model folder as the version', async () => {
+    expect(await (await fetch(`${app.url}/health`)).json()).toEqual({ model_class: 'Gpt2Generator', status: 'UP' });
+    expect(await setup(1, CONFIG, '{"max_new_tokens": 5}')).toEqual({ status: 200, body: { model_version: 'tiny-gpt2' } });
+    if (library === '@xenova/transformers') expect(app.output()).toContain(`"library":"@xenova/transformers@`);
   });
 
-  it('uses the prompt typed into the prompt TextArea in interactive mode', async () => {
-    await post('/setup', { project: '10.1', schema: INTERACTIVE, extra_params: '{"max_new_tokens": 4}' });
+  it('batch: one continuation per task, at most max_new_tokens long (extra params)', async () => {
+    const res = await predict(1, CONFIG, TEXTS.map((text, i) => lsTask(i + 1, { text }, 1)));
+    const results = expectValidPredictions(CONFIG, res, TEXTS.length, 'tiny-gpt2');
+    for (const [i, p] of results.entries()) {
+      const expected = await reference(TEXTS[i] as string, 5);
+      expect(expected.tokens).toBe(5);
+      expect(generated(p)).toBe(expected.text);
+    }
+  });
+
+  it('new extra params from Label Studio apply: max_new_tokens, prompt_template, sampling', async () => {
+    await setup(1, CONFIG, '{"max_new_tokens": 12, "prompt_template": "Summarize: {text}\\nSummary:"}');
+    const templated = expectValidPredictions(CONFIG, await predict(1, CONFIG, [lsTask(1, { text: TEXTS[0] }, 1)]), 1, 'tiny-gpt2');
+    const expected = await reference(`Summarize: ${TEXTS[0]}\nSummary:`, 12);
+    expect(expected.tokens).toBe(12);
+    expect(generated(templated[0]!)).toBe(expected.text);
+
+    // Sampling restricted to the single most likely token (top_k 1) is greedy decoding again.
+    await setup(1, CONFIG, '{"max_new_tokens": "7", "do_sample": true, "top_k": 1, "temperature": 0.7}');
+    const topK = expectValidPredictions(CONFIG, await predict(1, CONFIG, [lsTask(2, { text: TEXTS[1] }, 1)]), 1, 'tiny-gpt2');
+    expect(generated(topK[0]!)).toBe((await reference(TEXTS[1] as string, 7)).text);
+
+    // Free sampling: any text, still one valid prediction per task.
+    await setup(1, CONFIG, '{"max_new_tokens": 4, "do_sample": true, "temperature": 1.5, "top_k": 0}');
+    const sampled = expectValidPredictions(CONFIG, await predict(1, CONFIG, TEXTS.map((text, i) => lsTask(i + 1, { text }, 1))), 3, 'tiny-gpt2');
+    for (const p of sampled) expect(typeof generated(p)).toBe('string');
+  });
+
+  it('a task with empty text gets an empty prediction; the others in its batch still get theirs', async () => {
+    await setup(1, CONFIG, '{"max_new_tokens": 5}');
+    const res = await predict(1, CONFIG, [lsTask(1, { text: TEXTS[0] }, 1), lsTask(2, { text: '' }, 1)]);
+    const [first, empty] = expectValidPredictions(CONFIG, res, 2, 'tiny-gpt2');
+    expect(generated(first!)).toBe((await reference(TEXTS[0] as string, 5)).text);
+    expect(empty!.result).toEqual([]);
+  });
+
+  it('interactive: the prompt typed into the prompt TextArea comes before the text', async () => {
+    expect((await setup(2, INTERACTIVE, '{"max_new_tokens": 6}')).status).toBe(200);
+    const text = 'A long story about dragons.';
     const context = {
       annotation_id: null,
       draft_id: 0,
       user_id: 1,
-      result: [{ id: 'p1', from_name: 'prompt', to_name: 'input_text', type: 'textarea', origin: 'manual', value: { text: ['Summarize:'] } }],
+      result: [{ id: 'p1', from_name: 'prompt', to_name: 'input_text', type: 'textarea', origin: 'manual', value: { text: ['Translate to French:'] } }],
     };
-    const r = await post('/predict', { tasks: [lsTask(4, 'A long story about dragons.')], project: '10.1', label_config: INTERACTIVE, params: { login: null, password: null, context } });
-    expect(r.status).toBe(200);
-    check(INTERACTIVE, r.body.results as Prediction[], 'tiny-gpt2', 1);
-    // Same task with another prompt: the prompt reaches the model (greedy decoding differs by prompt
-    // or at least stays deterministic for the same one).
-    const again = await post('/predict', { tasks: [lsTask(4, 'A long story about dragons.')], project: '10.1', label_config: INTERACTIVE, params: { context } });
-    expect(again.body.results).toEqual(r.body.results);
+    const res = await predict(2, INTERACTIVE, [lsTask(4, { text }, 2, true)], context);
+    const [answer] = expectValidPredictions(INTERACTIVE, res, 1, 'tiny-gpt2');
+    expect(generated(answer!)).toBe((await reference(`Translate to French:\n\n${text}`, 6)).text);
+
+    // The same project's batch pre-annotation (no context) continues the text alone.
+    const batch = expectValidPredictions(INTERACTIVE, await predict(2, INTERACTIVE, [lsTask(4, { text }, 2)]), 1, 'tiny-gpt2');
+    expect(generated(batch[0]!)).toBe((await reference(text, 6)).text);
   });
 
-  it('accepts Label Studio webhooks', async () => {
-    const project = { id: 9, title: 'Gen', label_config: CONFIG, created_at: '2024-05-01T09:00:00Z', model_version: '' };
-    expect((await post('/webhook', { action: 'ANNOTATION_CREATED', annotation: { id: 1, project: 9, task: 1, result: [] }, task: lsTask(1, 'x'), project })).status).toBe(201);
-    expect((await post('/webhook', { action: 'START_TRAINING', project })).status).toBe(201);
+  it('acknowledges the annotation and training webhooks; the version stays', async () => {
+    const task = lsTask(1, { text: TEXTS[0] }, 1);
+    const result = [{ id: 'r1', from_name: 'generated_text', to_name: 'input_text', type: 'textarea', origin: 'prediction-changed', value: { text: ['there lived a king.'] } }];
+    const created = await post(app.url, '/webhook', annotationCreated(1, CONFIG, task, result));
+    expect(created).toMatchObject({ status: 201, body: { status: 'ok' } });
+    const training = await post(app.url, '/webhook', { action: 'START_TRAINING', project: lsProject(1, CONFIG) });
+    expect(training).toMatchObject({ status: 201, body: { status: 'ok' } });
+    expect((await setup(1, CONFIG, null)).body).toEqual({ model_version: 'tiny-gpt2' });
   });
 });

@@ -1,10 +1,30 @@
-// Drives the NER app over HTTP exactly as Label Studio does, on the tiny random-weight token
-// classifier (offline): health → setup → batch predict with full task objects → webhooks.
+// The NER app driven over HTTP the way Label Studio drives it — /health, /setup with extra params (a
+// JSON string, as the UI sends it), /predict with full task objects, the annotation and training
+// webhooks — on the tiny random-weight token classifier (offline: arbitrary labels, exact offsets).
+// Runs twice: in this process on @huggingface/transformers, and as `npm start` runs it, on
+// @xenova/transformers, with the model folder given relative to MODEL_DIR.
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass, type LsmlServer } from '@lsml/core';
+import type { LibraryName } from '@lsml/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  annotationCreated,
+  expectValidPredictions,
+  lsProject,
+  lsTask,
+  post,
+  projectUid,
+  startInProcess,
+  startWithCli,
+  type Prediction,
+  type RunningApp,
+} from './label-studio.test-helper.js';
+import NerBackend from './model.js';
 
-const MODEL = fileURLToPath(new URL('../../../packages/transformers/test/models/tiny-bert-ner', import.meta.url));
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const TINY_NER = path.resolve(APP_DIR, '../../packages/transformers/test/models/tiny-bert-ner');
+
+/** The README's config: the project's own label names, mapped with predicted_values. */
 const CONFIG = `<View>
   <Labels name="label" toName="text">
     <Label value="Person" background="red" predicted_values="PER"/>
@@ -14,82 +34,145 @@ const CONFIG = `<View>
   </Labels>
   <Text name="text" value="$text"/>
 </View>`;
+const labelsConfig = (labels: string) => `<View><Labels name="label" toName="text">${labels}</Labels><Text name="text" value="$text"/></View>`;
+/** The model's own entity types as label names. */
+const MODEL_NAMED = labelsConfig('<Label value="PER"/><Label value="ORG"/><Label value="LOC"/><Label value="MISC"/>');
+/** Only two of the model's types have a label (plus one the model never predicts). */
+const PARTIAL = labelsConfig('<Label value="Person" predicted_values="PER"/><Label value="Place" predicted_values="LOC"/><Label value="Date"/>');
+const AS_MODEL: Record<string, string> = { Person: 'PER', Organization: 'ORG', Location: 'LOC', MISC: 'MISC', Place: 'LOC' };
+
 const TEXTS = [
   'John Smith works at Acme Corp in Berlin.',
   'Zoë Ørsted 🇩🇰 flew from København to São Paulo with 👩‍👩‍👧 Renée.',
   '東京 and Ōsaka are cities; Ünal lives in İzmir 😀.',
+  'L\u2019e\u0301cole de Montre\u0301al — “Café” ﬁnance\tNew\u00a0York',
+  '',
+  // Longer than the tiny model's 128 positions: run as several windows.
+  'Angela Merkel met Emmanuel Macron in Paris 🙂 and then flew to Washington with IBM staff. '.repeat(12),
 ];
-const lsTask = (id: number, text: string) => ({
-  id, data: { text }, meta: {}, created_at: '2024-05-01T10:00:00.000000Z', updated_at: '2024-05-01T10:00:00.000000Z',
-  is_labeled: false, overlap: 1, inner_id: id, total_annotations: 0, cancelled_annotations: 0, total_predictions: 0,
-  comment_count: 0, unresolved_comment_count: 0, last_comment_updated_at: null, project: 5, updated_by: null,
-  file_upload: 1, comment_authors: [], annotations: [], predictions: [],
-});
-const project = { id: 5, title: 'NER', label_config: CONFIG, created_at: '2024-05-01T09:00:00Z', model_version: '', task_number: 3, finished_task_number: 0, total_annotations_number: 0 };
 
-let server: LsmlServer;
-let url: string;
-const post = async (path: string, body: unknown) => {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+interface Span {
+  start: number;
+  end: number;
+  text: string;
+  labels: string[];
+  score: number;
+}
+const spansOf = (p: Prediction) => (p.result as Array<{ value: Omit<Span, 'score'>; score: number }>).map((r) => ({ ...r.value, score: r.score }));
+const isLowSurrogate = (text: string, i: number) => /[\uDC00-\uDFFF]/.test(text.charAt(i));
 
-beforeAll(async () => {
-  process.env.MODEL_NAME = MODEL;
-  const { default: Ner } = (await import('./model.js')) as { default: BackendClass };
-  server = createServer(Ner, { store: new MemoryStore(), env: {}, logLevel: 'silent', strictValidation: true });
-  ({ url } = await server.listen(0, '127.0.0.1'));
-});
-afterAll(() => server.close());
+/** Every span indexes its task's text exactly, carries one of `labels`, and none overlap. */
+function expectExactSpans(p: Prediction, text: string, labels: string[]): Span[] {
+  const spans = spansOf(p);
+  let previousEnd = 0;
+  for (const [k, s] of spans.entries()) {
+    expect(p.result[k]).toMatchObject({ from_name: 'label', to_name: 'text', type: 'labels' });
+    expect(text.slice(s.start, s.end)).toBe(s.text);
+    expect(s.text.length).toBeGreaterThan(0);
+    expect(s.text.trim()).toBe(s.text);
+    expect(isLowSurrogate(text, s.start) || isLowSurrogate(text, s.end)).toBe(false); // no emoji cut in half
+    expect(s.labels).toHaveLength(1);
+    expect(labels).toContain(s.labels[0]);
+    expect(s.start).toBeGreaterThanOrEqual(previousEnd);
+    previousEnd = s.end;
+  }
+  return spans;
+}
 
-describe('ner over HTTP', () => {
-  let version: string;
+interface Mode {
+  library: LibraryName;
+  start(): Promise<RunningApp>;
+}
 
-  it('answers health and setup', async () => {
-    expect(await (await fetch(`${url}/health`)).json()).toEqual({ model_class: 'NerBackend', status: 'UP' });
-    const setup = await post('/setup', { project: '5.1714554000', schema: CONFIG, hostname: 'http://localhost:8080', access_token: 'tok', extra_params: '{"threshold": 0}' });
-    expect(setup.status).toBe(200);
-    version = (setup.body as { model_version: string }).model_version;
-    expect(version).toBe('tiny-bert-ner');
+const MODES: Mode[] = [
+  {
+    library: '@huggingface/transformers',
+    start: () => {
+      process.env.LOG_LEVEL = 'silent'; // the preload's logger
+      process.env.MODEL_NAME = TINY_NER; // an absolute folder
+      return startInProcess(NerBackend);
+    },
+  },
+  {
+    library: '@xenova/transformers',
+    start: () =>
+      startWithCli(APP_DIR, { LSML_TRANSFORMERS_LIBRARY: '@xenova/transformers', MODEL_NAME: 'models/tiny-bert-ner' }, { 'models/tiny-bert-ner': TINY_NER }),
+  },
+];
+
+describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
+  let app: RunningApp;
+  let full: Span[][];
+  const tasks = (project: number) => TEXTS.map((text, i) => lsTask(i + 1, { text }, project));
+  const setup = (project: number, schema: string, extraParams: string | null = null) =>
+    post<{ model_version: string; detail?: string }>(app.url, '/setup', { project: projectUid(project), schema, hostname: 'http://localhost:8080', access_token: 'ls-token', extra_params: extraParams });
+  const predict = (project: number, schema: string) =>
+    post(app.url, '/predict', { tasks: tasks(project), project: projectUid(project), label_config: schema, params: { login: null, password: null, context: null } });
+
+  beforeAll(async () => {
+    app = await start();
+  });
+  afterAll(() => app?.close());
+
+  it('is healthy, and /setup reports the model folder as the version', async () => {
+    expect(await (await fetch(`${app.url}/health`)).json()).toEqual({ model_class: 'NerBackend', status: 'UP' });
+    expect(await setup(5, CONFIG, '{"threshold": 0, "aggregation_strategy": "first"}')).toEqual({ status: 200, body: { model_version: 'tiny-bert-ner' } });
+    if (library === '@xenova/transformers') expect(app.output()).toContain(`"library":"@xenova/transformers@`);
   });
 
-  it('returns one valid prediction per task with exact spans and config labels', async () => {
-    const r = await post('/predict', { tasks: TEXTS.map((t, i) => lsTask(i + 1, t)), project: '5.1714554000', label_config: CONFIG, params: { login: null, password: null, context: null } });
-    expect(r.status).toBe(200);
-    const results = r.body.results as Array<{ model_version: string; score: number; result: Array<{ from_name: string; to_name: string; type: string; value: { start: number; end: number; text: string; labels: string[] } }> }>;
-    expect(results).toHaveLength(TEXTS.length);
-    const li = new LabelInterface(CONFIG);
-    let spans = 0;
+  it('one prediction per task; exact spans on emoji, accents, CJK and long texts; config labels only', async () => {
+    const results = expectValidPredictions(CONFIG, await predict(5, CONFIG), TEXTS.length, 'tiny-bert-ner');
+    full = results.map((p, i) => expectExactSpans(p, TEXTS[i] as string, ['Person', 'Organization', 'Location', 'MISC']));
+    expect(full[4]).toEqual([]); // the empty text
+    // Random weights tag something in each other text, past the emoji and in every window too.
+    for (const i of [0, 1, 2, 3, 5]) expect(full[i]!.length).toBeGreaterThan(0);
+    expect(full[1]!.some((s) => s.start > TEXTS[1]!.indexOf('👩'))).toBe(true);
+    expect(full[5]!.some((s) => s.start > TEXTS[5]!.length / 2)).toBe(true);
+  });
+
+  it('maps the model’s types through predicted_values: same spans under the model’s own names', async () => {
+    expect((await setup(6, MODEL_NAMED)).status).toBe(200);
+    const results = expectValidPredictions(MODEL_NAMED, await predict(6, MODEL_NAMED), TEXTS.length, 'tiny-bert-ner');
     results.forEach((p, i) => {
-      expect(p.model_version).toBe(version);
-      expect(p.score === null || (p.score >= 0 && p.score <= 1)).toBe(true);
-      expect(validatePrediction(li, p as never)).toMatchObject({ ok: true });
-      for (const region of p.result) {
-        spans++;
-        expect(region).toMatchObject({ from_name: 'label', to_name: 'text', type: 'labels' });
-        expect(TEXTS[i]!.slice(region.value.start, region.value.end)).toBe(region.value.text);
-        expect(region.value.text.trim()).toBe(region.value.text);
-        expect(['Person', 'Organization', 'Location', 'MISC']).toEqual(expect.arrayContaining(region.value.labels));
-        // A span never splits a surrogate pair (emoji, flags).
-        expect(/^[\uDC00-\uDFFF]/.test(TEXTS[i]!.slice(region.value.start))).toBe(false);
-      }
+      const spans = expectExactSpans(p, TEXTS[i] as string, ['PER', 'ORG', 'LOC', 'MISC']);
+      expect(spans).toEqual(full[i]!.map((s) => ({ ...s, labels: [AS_MODEL[s.labels[0]!]] })));
     });
-    // Random weights still tag something with threshold 0.
-    expect(spans).toBeGreaterThan(0);
   });
 
-  it('refuses a config that shares no label with the model, naming both lists', async () => {
-    const bad = CONFIG.replace(/<Label [^>]*\/>/g, '').replace('</Labels>', '<Label value="Food"/><Label value="Drink"/></Labels>');
-    const r = await post('/setup', { project: '6.1', schema: bad });
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(String(r.body.detail)).toMatch(/Food/);
-    expect(String(r.body.detail)).toMatch(/PER/);
+  it('never predicts a type the config has no label for', async () => {
+    expect((await setup(7, PARTIAL)).status).toBe(200);
+    const results = expectValidPredictions(PARTIAL, await predict(7, PARTIAL), TEXTS.length, 'tiny-bert-ner');
+    results.forEach((p, i) => {
+      const spans = expectExactSpans(p, TEXTS[i] as string, ['Person', 'Place']);
+      const kept = full[i]!.filter((s) => s.labels[0] === 'Person' || s.labels[0] === 'Location');
+      expect(spans).toEqual(kept.map((s) => ({ ...s, labels: [s.labels[0] === 'Location' ? 'Place' : 'Person'] })));
+    });
+    expect(results.some((p) => p.result.length > 0)).toBe(true);
   });
 
-  it('accepts Label Studio webhooks', async () => {
-    const created = await post('/webhook', { action: 'ANNOTATION_CREATED', annotation: { id: 1, project: 5, task: 1, result: [] }, task: lsTask(1, TEXTS[0]!), project });
-    expect(created.status).toBe(201);
-    const training = await post('/webhook', { action: 'START_TRAINING', project });
-    expect(training.status).toBe(201);
+  it('applies a threshold set later in the extra params', async () => {
+    const scores = full.flat().map((s) => s.score).sort((a, b) => a - b);
+    const threshold = scores[Math.floor(scores.length / 2)] as number;
+    await setup(5, CONFIG, JSON.stringify({ threshold }));
+    const results = expectValidPredictions(CONFIG, await predict(5, CONFIG), TEXTS.length, 'tiny-bert-ner');
+    results.forEach((p, i) => expect(spansOf(p)).toEqual(full[i]!.filter((s) => s.score >= threshold)));
+  });
+
+  it('refuses at /setup a config sharing no label with the model, naming both lists', async () => {
+    const res = await setup(9, labelsConfig('<Label value="Food"/><Label value="Drink"/>'));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.body.detail).toMatch(/PER, ORG, LOC|MISC, PER, ORG, LOC/);
+    expect(res.body.detail).toContain('Food, Drink');
+    expect(res.body.detail).toContain('predicted_values');
+  });
+
+  it('acknowledges the annotation and training webhooks; the version stays', async () => {
+    const text = TEXTS[0] as string;
+    const result = [{ id: 'r1', from_name: 'label', to_name: 'text', type: 'labels', origin: 'manual', value: { start: 0, end: 10, text: text.slice(0, 10), labels: ['Person'] } }];
+    const created = await post(app.url, '/webhook', annotationCreated(5, CONFIG, lsTask(1, { text }, 5), result));
+    expect(created).toMatchObject({ status: 201, body: { status: 'ok' } });
+    const training = await post(app.url, '/webhook', { action: 'START_TRAINING', project: lsProject(5, CONFIG) });
+    expect(training).toMatchObject({ status: 201, body: { status: 'ok' } });
+    expect((await setup(5, CONFIG)).body).toEqual({ model_version: 'tiny-bert-ner' });
   });
 });

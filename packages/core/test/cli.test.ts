@@ -90,4 +90,93 @@ describe('lsml CLI', () => {
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await exit).toBe(0);
   });
+
+  it('passes --with / --kwargs / LSML_EXTRA_PARAMS to the model as default extra params', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'params.mjs');
+    fs.writeFileSync(file, "import { defineBackend } from '@lsml/core';\nexport default defineBackend({ name: 'Params', predict: (t, { model }) => t.map(() => ({ result: [], params: model.extraParams })) });\n");
+    fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
+    const b = await spawnBackend(file, {
+      args: ['--with', 'threshold=0.5', 'n=3', 'on=true', 'name=a=b', '--kwargs', 'legacy=x'],
+      env: { LSML_EXTRA_PARAMS: '{"from_env": [1], "n": 1}' },
+    });
+    const post = async (route: string, body: unknown) =>
+      (await fetch(`${b.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
+    try {
+      expect(await (await fetch(`${b.url}/health`)).json()).toEqual({ model_class: 'Params', status: 'UP' });
+      const predict = () => post('/predict', { tasks: [{ data: {} }], project: '4.1' }).then((r) => (r.results as Array<{ params: unknown }>)[0]!.params);
+      expect(await predict()).toEqual({ from_env: [1], n: 3, threshold: 0.5, on: true, name: 'a=b', legacy: 'x' });
+      // Label Studio's "Extra params" for the connection win, key by key.
+      await post('/setup', { project: '4.1', schema: '<View></View>', extra_params: '{"threshold": 0.9}' });
+      expect(await predict()).toMatchObject({ threshold: 0.9, n: 3 });
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('documents --with and the create command', () => {
+    const start = lsml('start', '--help').stdout.replace(/\s+/g, ' ');
+    expect(start).toContain('--with <key=value...>');
+    expect(start).toContain('--kwargs <key=value...>');
+    expect(start).toContain('(env: LSML_EXTRA_PARAMS as a JSON object)');
+    const create = lsml('create', '--help');
+    expect(create.status).toBe(0);
+    for (const t of ['basic', 'text-classifier', 'gpt2', 'ner', 'interactive', 'tfjs', 'onnx', 'transformers']) expect(create.stdout).toContain(t);
+  });
+
+  it('scaffolds into a new or empty directory and prints the next steps', () => {
+    const dir = path.join(tmp(), 'My Backend');
+    fs.mkdirSync(path.join(dir, '.git'), { recursive: true }); // a fresh `git init` counts as empty
+    const r = lsml('create', dir, '--template', 'interactive');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('npm install');
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };
+    expect(pkg.name).toBe('my-backend');
+    expect(Object.keys(pkg.dependencies)).toEqual(['@lsml/core']);
+    expect(fs.readFileSync(path.join(dir, 'src/model.ts'), 'utf8')).toContain('export default class MyBackend extends LabelStudioMLBase');
+    expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('Interactive preannotations');
+  });
+
+  it.each([
+    ['an unknown template', ['create', 'DIR', '--template', 'nope'], /Unknown template "nope": choose one of basic, gpt2, interactive, ner, text-classifier/],
+    ['an unknown adapter', ['create', 'DIR', '--template', 'text-classifier', '--adapter', 'torch'], /Unknown adapter "torch": choose one of tfjs, onnx, transformers/],
+    ['an adapter the template does not offer', ['create', 'DIR', '--template', 'ner', '--adapter', 'tfjs'], /Template "ner" works with transformers, not tfjs/],
+    ['an adapter for a core-only template', ['create', 'DIR', '--adapter', 'onnx'], /Template "basic" uses no adapter/],
+    ['a non-empty directory', ['create', 'FULL'], /is not empty; refusing to overwrite it/],
+    ['a file in the way', ['create', 'FILE'], /exists and is not a directory/],
+    ['a missing directory argument', ['create'], /missing required argument 'dir' \(see 'lsml create --help'\)/],
+    ['an unknown option', ['start', 'BASE', '--bogus'], /unknown option '--bogus' \(see 'lsml start --help'\)/],
+    ['a --with without a value', ['start', 'BASE', '--with', 'threshold'], /--with expects KEY=VALUE, got "threshold"/],
+    ['bad LSML_EXTRA_PARAMS', ['start', 'BASE', 'BAD_ENV'], /LSML_EXTRA_PARAMS must be a JSON object/],
+  ])('reports %s in one line with exit code 2', (_name, args, message) => {
+    const dir = tmp();
+    const full = path.join(dir, 'full');
+    fs.mkdirSync(full);
+    fs.writeFileSync(path.join(full, 'keep.txt'), 'mine');
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    const env: Record<string, string> = {};
+    const real = args.flatMap((a) => {
+      if (a === 'BAD_ENV') {
+        env.LSML_EXTRA_PARAMS = '[1, 2]';
+        return [];
+      }
+      return [({ DIR: path.join(dir, 'new'), FULL: full, FILE: path.join(dir, 'file'), BASE: fixture('base.ts') } as Record<string, string>)[a] ?? a];
+    });
+    const r = spawnSync(process.execPath, [CLI, ...real], { encoding: 'utf8', env: { ...process.env, LOG_FORMAT: 'json', ...env } });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('    at ');
+    expect(fs.readdirSync(full)).toEqual(['keep.txt']);
+    expect(fs.existsSync(path.join(dir, 'new'))).toBe(false);
+  });
+
+  it('shows the stack trace of a CLI error with --debug', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine');
+    const r = lsml('create', dir, '--debug');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/is not empty/);
+    expect(r.stderr).toContain('    at ');
+  });
 });

@@ -4,6 +4,9 @@ import { ENV_VARS, type ServerConfig } from '../config.js';
 import { serve } from '../server/serve.js';
 import { runWorker } from '../training/run-worker.js';
 import { CliError, loadBackend } from './load-backend.js';
+import { createCommand } from './create-project.js';
+import { defaultExtraParams, EXTRA_PARAMS_ENV, withDefaultExtraParams } from './extra-params.js';
+import { runCli } from './run.js';
 import { VERSION } from '../version.js';
 
 interface StartFlags {
@@ -20,14 +23,22 @@ interface StartFlags {
   maxBodySize?: string;
   strictValidation?: boolean;
   debug?: boolean;
+  with?: string[];
+  kwargs?: string[];
+}
+
+const WITH_HELP = `default extra params for every project, e.g. --with threshold=0.5 labels=PER (values: integers, floats and true/false are converted, as in Python); the "Extra params" Label Studio sends for a connection override them key by key (env: ${EXTRA_PARAMS_ENV} as a JSON object)`;
+
+/** Load the model file and apply --with / LSML_EXTRA_PARAMS. */
+async function loadModel(file: string, flags: { with?: string[]; kwargs?: string[] }) {
+  const defaults = defaultExtraParams([...(flags.kwargs ?? []), ...(flags.with ?? [])]);
+  return withDefaultExtraParams(await loadBackend(file), defaults);
 }
 
 export function buildProgram(): Command {
   const program = new Command('lsml')
     .description('Label Studio ML backends in TypeScript')
-    .version(VERSION)
-    .showHelpAfterError()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .version(VERSION);
 
   program
     .command('start')
@@ -57,12 +68,14 @@ export function buildProgram(): Command {
       ),
     )
     .addOption(new Option('-d, --debug', `include stack traces in error responses and CLI errors (env: ${ENV_VARS.debug}=1)`))
+    .addOption(new Option('--with <key=value...>', WITH_HELP))
+    .addOption(new Option('--kwargs <key=value...>', 'same as --with (the Python CLI\'s name)'))
     .addHelpText(
       'after',
-      '\nBasic auth also reads BASIC_AUTH_USER / BASIC_AUTH_PASS. Label Studio media access reads LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.\n\nExample:\n  npx lsml start model.ts --port 9090 --host 127.0.0.1',
+      '\nBasic auth also reads BASIC_AUTH_USER / BASIC_AUTH_PASS. Label Studio media access reads LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.\n\nExamples:\n  npx lsml start model.ts --port 9090 --host 127.0.0.1\n  npx lsml start model.ts --with threshold=0.5 model_name=small',
     )
     .action(async (file: string, flags: StartFlags) => {
-      const ModelClass = await loadBackend(file);
+      const ModelClass = await loadModel(file, flags);
       const overrides: Partial<ServerConfig> = {
         port: flags.port === undefined ? undefined : parsePort(flags.port),
         host: flags.host,
@@ -90,8 +103,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--redis-url <url>', 'Redis for QUEUE=bullmq and CACHE_TYPE=redis (default redis://127.0.0.1:6379)').env(ENV_VARS.redisUrl))
     .addOption(new Option('--cache-type <type>', 'state store: sqlite (default), memory or redis').env(ENV_VARS.cacheType))
     .addOption(new Option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default INFO)').env(ENV_VARS.logLevel))
-    .action(async (file: string, flags: { modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string }) => {
-      const ModelClass = await loadBackend(file);
+    .addOption(new Option('--with <key=value...>', 'default extra params, as for start (the jobs see the same this.extraParams)'))
+    .addOption(new Option('--kwargs <key=value...>', 'same as --with'))
+    .addOption(new Option('-d, --debug', 'show stack traces for CLI errors'))
+    .action(async (file: string, flags: { modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string; with?: string[]; kwargs?: string[] }) => {
+      const ModelClass = await loadModel(file, flags);
       await runWorker(ModelClass, {
         modelDir: flags.modelDir,
         queue: flags.queue?.toLowerCase(),
@@ -100,6 +116,8 @@ export function buildProgram(): Command {
         logLevel: flags.logLevel,
       });
     });
+
+  program.addCommand(createCommand('create'));
 
   return program;
 }
@@ -110,18 +128,4 @@ function parsePort(value: string): number {
   return n;
 }
 
-async function main(): Promise<void> {
-  const debug = process.argv.includes('--debug') || process.argv.includes('-d');
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (err) {
-    if (err instanceof CliError && !debug) {
-      process.stderr.write(`lsml: ${err.message}\n`);
-    } else {
-      process.stderr.write(`lsml: ${err instanceof Error ? (debug ? err.stack : err.message) : String(err)}\n`);
-    }
-    process.exit(2);
-  }
-}
-
-void main();
+void runCli(buildProgram(), process.argv, 'lsml');

@@ -76,6 +76,16 @@ describe.each(LIBRARIES)('text-generation → TextArea (%s)', (library) => {
     for (const p of several ?? []) expect(validatePrediction(li, p).ok).toBe(true);
   });
 
+  it('an empty text gets an empty prediction and does not fail the tasks batched with it', async () => {
+    const ctx = mappingContext(await loadTiny(library, 'text-generation'));
+    const li = new LabelInterface(CONFIG);
+    const mapping = textGenerationMapping({ generation: greedy });
+    const out = (await mapping.predict(mapping.prepare(li, ctx), { tasks: [{ data: { text: '' } }, { data: { text: 'Hello world' } }], context: null, extraParams: {} }, ctx)) as PredictionValue[];
+    expect(out[0]).toEqual({ score: 0, result: [] });
+    const bare = (await ctx.loaded.pipe('Hello world', { ...greedy, return_full_text: false })) as Array<{ generated_text: string }>;
+    expect(textOf(out[1] as PredictionValue)).toBe(bare[0]?.generated_text.trim());
+  });
+
   it('a config without a TextArea is refused', async () => {
     const ctx = mappingContext(await loadTiny(library, 'text-generation'));
     expect(() => textGenerationMapping().prepare(new LabelInterface('<View><Text name="t" value="$x"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>'), ctx)).toThrow(

@@ -162,17 +162,22 @@ export function textGenerationMapping(options: TextGenerationOptions = {}): Task
         const prompt = buildPrompt(task, target.field, template, interactive);
         return Array.from({ length: copies }, () => ({ prompt, params }));
       });
-      const texts = await batched(ctx, 'text-generation', items, (batch) => generateTexts(ctx.loaded, batch));
+      // An empty prompt has no token to continue from: transformers.js throws (v2, v3+ alone) or
+      // generates from padding (v3+ in a batch), and a throw would fail every prompt batched with it.
+      const generatedTexts = await batched(ctx, 'text-generation', items.filter((item) => item.prompt !== ''), (batch) => generateTexts(ctx.loaded, batch));
+      let next = 0;
+      const texts = items.map((item) => (item.prompt === '' ? '' : (generatedTexts[next++] as string)));
       return input.tasks.map((_, t) => {
         const own = texts.slice(t * copies, (t + 1) * copies);
-        const predictions = own.map(
-          (generated): PredictionValue => ({
+        const predictions = own.map((generated): PredictionValue => {
+          // Trimmed: GPT-style continuations start with a space, which a TextArea would show.
+          const text = generated.trim();
+          return {
             // Generation has no calibrated confidence; LS needs a number.
             score: 0,
-            // Trimmed: GPT-style continuations start with a space, which a TextArea would show.
-            result: [{ from_name: target.fromName, to_name: target.toName, type: 'textarea', value: { text: [generated.trim()] } }],
-          }),
-        );
+            result: text ? [{ from_name: target.fromName, to_name: target.toName, type: 'textarea', value: { text: [text] } }] : [],
+          };
+        });
         return copies === 1 ? (predictions[0] as PredictionValue) : predictions;
       });
     },

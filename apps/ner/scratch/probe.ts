@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { LabelInterface } from '@lsml/core';
+import { getPipeline, tokenClassificationMapping } from '@lsml/transformers';
+const MODEL = path.resolve('../../packages/transformers/test/models/tiny-bert-ner');
+const CONFIG = `<View><Labels name="label" toName="text"><Label value="PER"/><Label value="ORG"/><Label value="LOC"/><Label value="MISC"/></Labels><Text name="text" value="$text"/></View>`;
+const TEXTS = ['John Smith works at Acme Corp in Berlin.', 'Zoë Ørsted 🇩🇰 flew from København to São Paulo with 👩‍👩‍👧 Renée.', '東京 and Ōsaka are cities; Ünal lives in İzmir 😀.', 'L\u2019e\u0301cole de Montre\u0301al — “Café” ﬁnance\tNew\u00a0York'];
+const loaded = await getPipeline({ task: 'token-classification', model: MODEL });
+const ctx = { loaded, logger: { info() {}, warn() {}, debug() {} }, batching: false as const };
+const m = tokenClassificationMapping({});
+const t = m.prepare(new LabelInterface(CONFIG), ctx);
+const out = await m.predict(t, { tasks: TEXTS.map((text) => ({ data: { text } })), context: null, extraParams: {} }, ctx);
+for (const [i, p] of (out as any[]).entries()) console.log(JSON.stringify(TEXTS[i]), JSON.stringify(p.result.map((r: any) => [r.value.start, r.value.end, r.value.text, r.value.labels[0], +r.score.toFixed(3)])));
