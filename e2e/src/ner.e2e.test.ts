@@ -104,8 +104,8 @@ editorSuite('ner in the Label Studio editor', [app.missing], () => {
       const emojiTask = lsTask(2, { text }, 5);
       const { stored } = await project.predict([emojiTask]);
       spans = spansOf(stored[0]!.result);
-      // Past the emoji (UTF-16 index 6) the two counts differ.
-      expect(spans.filter((s) => s.start >= 6).length).toBeGreaterThan(0);
+      // Past the emoji (code point 5) the two counts differ.
+      expect(spans.filter((s) => s.start >= 5).length).toBeGreaterThan(0);
       const editor = await EditorPage.open(browser, server, { config: CONFIG, task: emojiTask, predictions: stored });
       try {
         state = await editor.readBack();
@@ -116,12 +116,9 @@ editorSuite('ner in the Label Studio editor', [app.missing], () => {
       }
     });
 
-    // Known mismatch found by this test: the app returns UTF-16 offsets ("JS string offsets, as Label
-    // Studio counts them"), but Label Studio's editor counts Text offsets in code points
-    // (selection-tools charsToCodePoints/codePointsToChars, in 1.4.0 and in today's web/libs/editor),
-    // like Python. Every entity after an emoji is painted one character to the right. `it.fails` runs
-    // the exact check on every run and turns red once the offsets are code points.
-    it.fails('the editor paints each entity on exactly its characters', () => {
+    // Label Studio's editor counts Text offsets in code points (selection-tools charsToCodePoints /
+    // codePointsToChars), like Python; this test found that the app used to send UTF-16 offsets.
+    it('the editor paints each entity on exactly its characters', () => {
       expect(state).toBeDefined();
       expectSpans(state, spans, text);
     });

@@ -137,13 +137,9 @@ editorSuite('substring-matcher in the Label Studio editor', [], () => {
       }
     });
 
-    // Known mismatch found by this test: the app counts offsets in UTF-16 units (its README says "as
-    // Label Studio counts them"), but Label Studio's editor counts code points (selection-tools
-    // charsToCodePoints/codePointsToChars, in 1.4.0 and in today's web/libs/editor), like Python. Past
-    // an emoji the app returns the annotator's own word again and every other match one character to
-    // the right, and the editor silently paints "pple " and "pple". `it.fails` runs the exact check on
-    // every run and turns red once the app counts code points; it is then an ordinary `it`.
-    it.fails('the editor paints the suggestions on exactly the matching words', () => {
+    // Label Studio's editor counts code points (selection-tools charsToCodePoints/codePointsToChars),
+    // like Python; this test found that the app used to count UTF-16 units and paint "pple " past an emoji.
+    it('the editor paints the suggestions on exactly the matching words', () => {
       expect(state).toBeDefined();
       expectSpans(state, [{ start: 2, end: 7, text: 'Apple', labels: ['ORG'] }, { start: 12, end: 17, text: 'apple', labels: ['ORG'] }], text);
     });

@@ -21,7 +21,7 @@ import {
   startWithCli,
   type RunningApp,
 } from './label-studio.test-helper.js';
-import Gpt2Generator from './model.js';
+import Gpt2Generator, { modelName } from './model.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TINY_GPT2 = path.resolve(APP_DIR, '../../packages/transformers/test/models/tiny-gpt2');
@@ -42,6 +42,21 @@ const generated = (p: { result: unknown[] }) => {
   expect(text).toHaveLength(1);
   return text[0] as string;
 };
+
+describe('MODEL_NAME', () => {
+  it('is a hub id, an absolute folder, or a folder relative to MODEL_DIR', () => {
+    const saved = process.env.MODEL_DIR;
+    try {
+      process.env.MODEL_DIR = path.dirname(TINY_GPT2);
+      expect(modelName('Xenova/gpt2')).toBe('Xenova/gpt2');
+      expect(modelName(TINY_GPT2)).toBe(TINY_GPT2);
+      expect(modelName(path.basename(TINY_GPT2))).toBe(TINY_GPT2);
+    } finally {
+      if (saved === undefined) delete process.env.MODEL_DIR;
+      else process.env.MODEL_DIR = saved;
+    }
+  });
+});
 
 interface Mode {
   library: LibraryName;

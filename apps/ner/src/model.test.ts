@@ -5,6 +5,7 @@
 // @xenova/transformers, with the model folder given relative to MODEL_DIR.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toUtf16Offset } from '@lsml/core';
 import type { LibraryName } from '@lsml/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,7 +20,7 @@ import {
   type Prediction,
   type RunningApp,
 } from './label-studio.test-helper.js';
-import NerBackend from './model.js';
+import NerBackend, { modelName } from './model.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TINY_NER = path.resolve(APP_DIR, '../../packages/transformers/test/models/tiny-bert-ner');
@@ -44,8 +45,8 @@ const AS_MODEL: Record<string, string> = { Person: 'PER', Organization: 'ORG', L
 const TEXTS = [
   'John Smith works at Acme Corp in Berlin.',
   'Zoë Ørsted 🇩🇰 flew from København to São Paulo with 👩‍👩‍👧 Renée.',
-  '東京 and Ōsaka are cities; Ünal lives in İzmir 😀.',
-  'L\u2019e\u0301cole de Montre\u0301al — “Café” ﬁnance\tNew\u00a0York',
+  '東京 and Ōsaka, cities; Ünal lives in İzmir 😀😀 and 🙂 🙂.',
+  "L'e\u0301cole de Montre\u0301al — “Café” ﬁnance\tNew\u00a0York",  // combining accents, ligature, NBSP
   '',
   // Longer than the tiny model's 128 positions: run as several windows.
   'Angela Merkel met Emmanuel Macron in Paris 🙂 and then flew to Washington with IBM staff. '.repeat(12),
@@ -60,17 +61,27 @@ interface Span {
 }
 const spansOf = (p: Prediction) => (p.result as Array<{ value: Omit<Span, 'score'>; score: number }>).map((r) => ({ ...r.value, score: r.score }));
 const isLowSurrogate = (text: string, i: number) => /[\uDC00-\uDFFF]/.test(text.charAt(i));
+/** Where BERT's pre-tokenizer splits words: whitespace, punctuation (ASCII symbols too), CJK ideographs. */
+const SPLITS = /[\s\p{P}\p{Script=Han}!-\/:-@\[-`{-~]/u;
+const atWordBoundary = (text: string, i: number) => i === 0 || i === text.length || SPLITS.test(text.charAt(i - 1)) || SPLITS.test(text.charAt(i));
 
-/** Every span indexes its task's text exactly, carries one of `labels`, and none overlap. */
+/**
+ * Every span indexes its task's text exactly, covers whole words (aggregation "first" merges sub-word
+ * pieces), carries one of `labels`, and none overlap.
+ */
 function expectExactSpans(p: Prediction, text: string, labels: string[]): Span[] {
   const spans = spansOf(p);
   let previousEnd = 0;
   for (const [k, s] of spans.entries()) {
     expect(p.result[k]).toMatchObject({ from_name: 'label', to_name: 'text', type: 'labels' });
-    expect(text.slice(s.start, s.end)).toBe(s.text);
+    // Offsets are code points, as Label Studio's editor counts them; check them in UTF-16 here.
+    const start = toUtf16Offset(text, s.start);
+    const end = toUtf16Offset(text, s.end);
+    expect(text.slice(start, end)).toBe(s.text);
     expect(s.text.length).toBeGreaterThan(0);
     expect(s.text.trim()).toBe(s.text);
-    expect(isLowSurrogate(text, s.start) || isLowSurrogate(text, s.end)).toBe(false); // no emoji cut in half
+    expect(isLowSurrogate(text, start) || isLowSurrogate(text, end)).toBe(false); // no emoji cut in half
+    expect([atWordBoundary(text, start), atWordBoundary(text, end)]).toEqual([true, true]);
     expect(s.labels).toHaveLength(1);
     expect(labels).toContain(s.labels[0]);
     expect(s.start).toBeGreaterThanOrEqual(previousEnd);
@@ -78,6 +89,21 @@ function expectExactSpans(p: Prediction, text: string, labels: string[]): Span[]
   }
   return spans;
 }
+
+describe('MODEL_NAME', () => {
+  it('is a hub id, an absolute folder, or a folder relative to MODEL_DIR', () => {
+    const saved = process.env.MODEL_DIR;
+    try {
+      process.env.MODEL_DIR = path.dirname(TINY_NER);
+      expect(modelName('Xenova/bert-base-NER')).toBe('Xenova/bert-base-NER');
+      expect(modelName(TINY_NER)).toBe(TINY_NER);
+      expect(modelName(path.basename(TINY_NER))).toBe(TINY_NER);
+    } finally {
+      if (saved === undefined) delete process.env.MODEL_DIR;
+      else process.env.MODEL_DIR = saved;
+    }
+  });
+});
 
 interface Mode {
   library: LibraryName;
@@ -130,6 +156,22 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
     expect(full[5]!.some((s) => s.start > TEXTS[5]!.length / 2)).toBe(true);
   });
 
+  // Known @lsml/transformers bug (text-offsets alignTokens): a [UNK] word ends where the next token's
+  // text first occurs, even inside the unknown word ("Ōsaka are" → "Ōs" + "a", the "a" of "are" is
+  // lost), and two [UNK]s with nothing between them ("’école") both get the span of the pair. The
+  // slices still match `value.text`, but the spans are not the model's words. Turns red once fixed.
+  it.fails('spans after an unknown word ([UNK]) are the words the model tagged', async () => {
+    const texts = ['Ōsaka are cities', 'L’école de Paris'];
+    await setup(8, MODEL_NAMED);
+    const res = await post<{ results: Prediction[] }>(app.url, '/predict', {
+      tasks: texts.map((text, i) => lsTask(i + 1, { text }, 8)),
+      project: projectUid(8),
+      label_config: MODEL_NAMED,
+      params: { login: null, password: null, context: null },
+    });
+    res.body.results.forEach((p, i) => expectExactSpans(p, texts[i] as string, ['PER', 'ORG', 'LOC', 'MISC']));
+  });
+
   it('maps the model’s types through predicted_values: same spans under the model’s own names', async () => {
     expect((await setup(6, MODEL_NAMED)).status).toBe(200);
     const results = expectValidPredictions(MODEL_NAMED, await predict(6, MODEL_NAMED), TEXTS.length, 'tiny-bert-ner');
@@ -161,7 +203,7 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
   it('refuses at /setup a config sharing no label with the model, naming both lists', async () => {
     const res = await setup(9, labelsConfig('<Label value="Food"/><Label value="Drink"/>'));
     expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.body.detail).toMatch(/PER, ORG, LOC|MISC, PER, ORG, LOC/);
+    expect(res.body.detail).toContain('(MISC, PER, ORG, LOC)');
     expect(res.body.detail).toContain('Food, Drink');
     expect(res.body.detail).toContain('predicted_values');
   });

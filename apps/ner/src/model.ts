@@ -6,7 +6,7 @@
  * `predicted_values` (`<Label value="Person" predicted_values="PER"/>`) or the same name in any case;
  * types without a label are never predicted, and a config sharing none with the model fails /setup
  * with both lists. Sub-word pieces are merged into whole words, and every span's `start`/`end` index
- * the task text exactly (`text.slice(start, end) === value.text`). Extra params: `threshold` (drop
+ * the task text exactly (in code points, as Label Studio counts them). Extra params: `threshold` (drop
  * entities scoring below it) and `aggregation_strategy` (`first`, `average`, `max`, `simple`).
  *
  * MODEL_NAME: a hub id (default `Xenova/bert-base-NER`, downloaded on first use) or a model folder in

@@ -1,6 +1,6 @@
 // Drives the app over HTTP exactly as Label Studio does: health, setup, batch predict (nothing to do
 // without a selection), interactive predict with the annotator's region in `context`, webhooks.
-import { createServer, LabelInterface, MemoryStore, validatePrediction, type LsmlServer } from '@lsml/core';
+import { codePointSlice, createServer, LabelInterface, MemoryStore, toCodePointOffset, validatePrediction, type LsmlServer } from '@lsml/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import SubstringMatcher, { findAll } from './model.js';
 
@@ -77,11 +77,11 @@ describe('substring-matcher over HTTP', () => {
     const spans = prediction!.result.map((x) => [x.value.start, x.value.end, x.value.text, x.score]);
     const expected = findAll(TEXT, 'Apple', false)
       .filter((s) => s !== start)
-      .map((s) => [s, s + 5, TEXT.slice(s, s + 5), TEXT.slice(s, s + 5) === 'Apple' ? 1 : 0.8]);
+      .map((s) => [toCodePointOffset(TEXT, s), toCodePointOffset(TEXT, s) + 5, TEXT.slice(s, s + 5), TEXT.slice(s, s + 5) === 'Apple' ? 1 : 0.8]);
     expect(spans).toEqual(expected);
     expect(spans.map((s) => s[2])).toEqual(['apple', 'APPLE', 'Apple', 'Apple']);
     for (const x of prediction!.result) {
-      expect(TEXT.slice(x.value.start, x.value.end)).toBe(x.value.text);
+      expect(codePointSlice(TEXT, x.value.start, x.value.end)).toBe(x.value.text);
       expect(x.value.labels).toEqual(['ORG']);
     }
     expect(validatePrediction(new LabelInterface(CONFIG), prediction as never).ok).toBe(true);
@@ -98,13 +98,17 @@ describe('substring-matcher over HTTP', () => {
     expect((strict.body.results as Array<{ result: Array<{ value: { start: number } }> }>)[0]!.result.map((x) => x.value.start)).toEqual([8]);
   });
 
-  it('counts offsets in UTF-16 code units like Label Studio, past emoji', async () => {
-    const text = '😀 café CAFÉ café';
-    const ctx = { result: [{ from_name: 'label', to_name: 'text', type: 'labels', value: { start: 3, end: 7, text: 'café', labels: ['PER'] } }] };
+  it('counts offsets in code points like Label Studio (and Python), past emoji', async () => {
+    const text = '😀 café CAFÉ 👩‍👩‍👧 café';
+    // The editor sends the selection in code points: "café" at 2..6.
+    const ctx = { result: [{ from_name: 'label', to_name: 'text', type: 'labels', value: { start: 2, end: 6, text: 'café', labels: ['PER'] } }] };
     const r = await post('/predict', { tasks: [lsTask(3, text)], project: '3.1', label_config: CONFIG, params: { context: ctx } });
     const res = (r.body.results as Array<{ result: Array<{ value: { start: number; end: number; text: string } }> }>)[0]!.result;
-    expect(res.map((x) => x.value.text)).toEqual(['CAFÉ', 'café']);
-    for (const x of res) expect(text.slice(x.value.start, x.value.end)).toBe(x.value.text);
+    expect(res.map((x) => [x.value.start, x.value.end, x.value.text])).toEqual([
+      [7, 11, 'CAFÉ'],
+      [18, 22, 'café'],
+    ]);
+    for (const x of res) expect(codePointSlice(text, x.value.start, x.value.end)).toBe(x.value.text);
   });
 
   it('accepts Label Studio webhooks (it does not train)', async () => {

@@ -7,8 +7,10 @@
  * with an exact-case match scoring 1.0 and a case-insensitive one 0.8 (set `extra_params`
  * `{"case_sensitive": true}` to require the exact case). The annotator's own span is not returned
  * again. Without a context (batch pre-labelling) it returns an empty prediction list (§5.5).
+ *
+ * Offsets are code points, as Label Studio counts Text regions (like Python), not UTF-16 units.
  */
-import { LabelStudioMLBase, ModelResponse, type PredictOptions, type Region, type Task } from '@lsml/core';
+import { codePointSlice, LabelStudioMLBase, ModelResponse, toCodePointOffset, type PredictOptions, type Region, type Task } from '@lsml/core';
 
 interface SelectedSpan {
   from_name: string;
@@ -34,11 +36,12 @@ export default class SubstringMatcher extends LabelStudioMLBase {
         if (!keyword.trim()) continue;
         // The selected span itself is already annotated.
         if (sel.value.start !== undefined && sel.value.end !== undefined) taken.add(`${sel.value.start}:${sel.value.end}`);
-        for (const start of findAll(text, keyword, caseSensitive)) {
-          const end = start + keyword.length;
+        for (const at of findAll(text, keyword, caseSensitive)) {
+          const found = text.slice(at, at + keyword.length);
+          const start = toCodePointOffset(text, at);
+          const end = start + [...found].length;
           if (taken.has(`${start}:${end}`)) continue;
           taken.add(`${start}:${end}`);
-          const found = text.slice(start, end);
           result.push({
             id: `${fromName}-${start}-${end}`,
             from_name: fromName,
@@ -57,7 +60,7 @@ export default class SubstringMatcher extends LabelStudioMLBase {
   }
 }
 
-/** Start offsets (UTF-16, as Label Studio counts) of every non-overlapping literal occurrence. */
+/** UTF-16 start indices of every non-overlapping literal occurrence (callers convert to code points). */
 export function findAll(text: string, keyword: string, caseSensitive: boolean): number[] {
   const hay = caseSensitive ? text : text.toLowerCase();
   const needle = caseSensitive ? keyword : keyword.toLowerCase();

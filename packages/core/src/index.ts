@@ -57,3 +57,4 @@ export { VERSION } from './version.js';
 
 // Threads
 export { createThreadPool, type ThreadPool, type ThreadPoolOptions } from './threads/thread-pool.js';
+export { codePointSlice, toCodePointOffset, toUtf16Offset } from './protocol/text-offsets.js';

@@ -114,6 +114,11 @@ describe('lsml CLI', () => {
     }
   });
 
+  it('reports the package version', () => {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(lsml('--version').stdout.trim()).toBe(pkg.version);
+  });
+
   it('documents --with and the create command', () => {
     const start = lsml('start', '--help').stdout.replace(/\s+/g, ' ');
     expect(start).toContain('--with <key=value...>');

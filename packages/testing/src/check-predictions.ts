@@ -1,7 +1,7 @@
 // What Label Studio does with a /predict response before it stores anything (PROTOCOL.md §5.4), as one
 // check: the result count, each prediction's shape, model_version and score, and validatePrediction
 // against the label config (newest LS rejects the whole batch for one invalid prediction).
-import { LabelInterface, validatePrediction } from '@lsml/core';
+import { codePointSlice, LabelInterface, validatePrediction } from '@lsml/core';
 import { isTaskLike } from './label-studio-objects.js';
 
 export interface CheckPredictionsOptions {
@@ -106,7 +106,10 @@ function taskData(task: Record<string, unknown>): Record<string, unknown> {
   return isTaskLike(task) ? task.data : task;
 }
 
-/** A region with `start`/`end` offsets and a `text` must quote the object's text exactly (JS string offsets). */
+/**
+ * A region with `start`/`end` offsets and a `text` must quote the object's text exactly. Offsets are code
+ * points, as Label Studio's editor counts them (like Python), not JS string (UTF-16) indices.
+ */
 function spanErrors(li: LabelInterface, data: Record<string, unknown>, regions: unknown[], where: string): string[] {
   const out: string[] = [];
   regions.forEach((region, k) => {
@@ -117,7 +120,7 @@ function spanErrors(li: LabelInterface, data: Record<string, unknown>, regions: 
     if (!object || object.type.toLowerCase() !== 'text' || !object.valueName) return;
     const source = data[object.valueName];
     if (typeof source !== 'string') return;
-    const quoted = source.slice(start, end);
+    const quoted = codePointSlice(source, start, end);
     if (quoted !== text) {
       out.push(`${where}.result[${k}].value.text: ${describe(text)} but the task text at [${start}, ${end}) is ${describe(quoted)}`);
     }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer, LabelInterface, MemoryStore, validatePrediction, type LsmlServer } from '@lsml/core';
+import { codePointSlice, createServer, LabelInterface, MemoryStore, validatePrediction, type LsmlServer } from '@lsml/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { transformersBackend, type TransformersBackendConfig } from './backend.js';
 import { releaseAllPipelines, type LibraryName } from './runtime.js';
@@ -118,7 +118,7 @@ describe.each(LIBRARIES)('served like Label Studio drives it (%s)', (library: Li
     if (c.name === 'token-classification') {
       for (const [i, p] of results.entries()) {
         for (const r of p.result as Array<{ value: { start: number; end: number; text: string } }>) {
-          expect((c.data[i]?.text as string).slice(r.value.start, r.value.end)).toBe(r.value.text);
+          expect(codePointSlice(c.data[i]?.text as string, r.value.start, r.value.end)).toBe(r.value.text);
         }
       }
     }

@@ -2,7 +2,7 @@
 // tokens; offsets come from aligning each token back to the text (text-offsets.ts), sub-word pieces are
 // merged into words and words into entities (entity-grouping.ts). Texts longer than the model's input
 // are cut at word boundaries into windows that are run as separate batch items.
-import type { LabelInterface, PredictionValue } from '@lsml/core';
+import { toCodePointOffset, type LabelInterface, type PredictionValue } from '@lsml/core';
 import { groupEntities, splitTag, type AggregationStrategy, type EntitySpan, type TokenScores } from '../entity-grouping.js';
 import type { TokenizerLike } from '../library-types.js';
 import type { LoadedPipeline } from '../runtime.js';
@@ -186,7 +186,8 @@ export function spanPredictions(text: string, entities: readonly EntitySpan[], t
         from_name: target.fromName,
         to_name: target.toName,
         type: 'labels',
-        value: { start: e.start, end: e.end, text: text.slice(e.start, e.end), labels: [label] },
+        // Label Studio counts Text offsets in code points (like Python), not UTF-16 units.
+        value: { start: toCodePointOffset(text, e.start), end: toCodePointOffset(text, e.end), text: text.slice(e.start, e.end), labels: [label] },
         score: e.score,
       },
     ];
