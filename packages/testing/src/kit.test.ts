@@ -132,6 +132,20 @@ describe('simulateLabelStudio', () => {
     expect(report.problems.join('\n')).toMatch(/^predict: status 500[\s\S]*webhook ANNOTATION_CREATED: status 500[\s\S]*webhook START_TRAINING: status 500/);
   });
 
+  it('flags a webhook slower than Label Studio waits (training inside fit)', async () => {
+    const slowFit = defineBackend({ name: 'SlowFit', fit: async () => new Promise((r) => setTimeout(() => r({ trained: true }), 300)) });
+    const backend = await start(slowFit);
+    const report = await simulateLabelStudio(backend, {
+      labelConfig: SENTIMENT,
+      tasks: [{ text: 'a' }],
+      annotations: [{ task: 0, result: choice('Positive') }],
+      webhookTimeoutMs: 150,
+      throwOnFailure: false,
+    });
+    expect(report.problems).toEqual([expect.stringMatching(/^webhook ANNOTATION_CREATED took \d+ ms; LS times out after 150 ms/)]);
+    expect(report.training).toMatchObject({ status: 201, body: { result: { trained: true } } });
+  });
+
   it('follows Label Studio when one result comes back for a batch', async () => {
     const backend = await start(fixture('one-prediction.ts'));
     const report = await simulateLabelStudio(backend, { labelConfig: SENTIMENT, tasks: [{ text: 'a' }, { text: 'b' }], throwOnFailure: false });
@@ -153,6 +167,8 @@ describe('checkPredictions', () => {
     expect(checkPredictions(NER, tasks, [{ result: [span(0, 5, 'Apple'), span(10, 13, 'Bo')] }]).errors).toEqual([
       'results[0].result[1].value.text: "Bo" but the task text at [10, 13) is "Bob"',
     ]);
+    // Offsets count code points, as Label Studio's editor does: the emoji is one character.
+    expect(checkPredictions(NER, [{ text: '😀 Bob' }], [{ result: [span(2, 5, 'Bob')] }]).errors).toEqual([]);
     expect(checkPredictions(SENTIMENT, [...tasks, ...tasks], [{ result: [] }]).errors[0]).toMatch(/1 result for 2 tasks/);
     expect(checkPredictions(SENTIMENT, tasks, { results: [] }).errors[0]).toMatch(/results must be a list/);
     expect(checkPredictions(SENTIMENT, tasks, [{ score: 0.1 }]).errors[0]).toMatch(/results\[0\]\.result: must be a list/);

@@ -92,6 +92,12 @@ export class TfjsTextClassifier extends LabelStudioMLBase {
     previous?.dispose(); // predictions in flight no longer need it (see TextClassifier.predict)
   }
 
+  /** Frees the serving model's tensors; core calls it when the server closes. */
+  override async dispose(): Promise<void> {
+    this.classifier?.dispose();
+    this.classifier = null;
+  }
+
   /** All tasks in one predict call; the score is the calibrated probability of the chosen label. */
   override async predict(tasks: Task[], _options?: PredictOptions): Promise<ModelResponse> {
     const classifier = this.classifier;

@@ -27,7 +27,7 @@ interface StartFlags {
   kwargs?: string[];
 }
 
-const WITH_HELP = `default extra params for every project, e.g. --with threshold=0.5 labels=PER (values: integers, floats and true/false are converted, as in Python); the "Extra params" Label Studio sends for a connection override them key by key (env: ${EXTRA_PARAMS_ENV} as a JSON object)`;
+const WITH_HELP = `default extra params for every project, after the model file: --with threshold=0.5 labels=PER (values: integers, floats and true/false are converted, as in Python); the "Extra params" Label Studio sends for a connection override them key by key (env: ${EXTRA_PARAMS_ENV} as a JSON object)`;
 
 /** Load the model file and apply --with / LSML_EXTRA_PARAMS. */
 async function loadModel(file: string, flags: { with?: string[]; kwargs?: string[] }) {
@@ -103,7 +103,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--redis-url <url>', 'Redis for QUEUE=bullmq and CACHE_TYPE=redis (default redis://127.0.0.1:6379)').env(ENV_VARS.redisUrl))
     .addOption(new Option('--cache-type <type>', 'state store: sqlite (default), memory or redis').env(ENV_VARS.cacheType))
     .addOption(new Option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default INFO)').env(ENV_VARS.logLevel))
-    .addOption(new Option('--with <key=value...>', 'default extra params, as for start (the jobs see the same this.extraParams)'))
+    .addOption(new Option('--with <key=value...>', `default extra params, as for start: the jobs see the same this.extraParams (env: ${EXTRA_PARAMS_ENV} as a JSON object)`))
     .addOption(new Option('--kwargs <key=value...>', 'same as --with'))
     .addOption(new Option('-d, --debug', 'show stack traces for CLI errors'))
     .action(async (file: string, flags: { modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string; with?: string[]; kwargs?: string[] }) => {

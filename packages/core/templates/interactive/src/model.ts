@@ -1,6 +1,7 @@
 // {{className}}: interactive pre-annotation. The annotator labels a span; Label Studio sends it as
 // `context`; the backend returns every other occurrence of that text with the same label.
-import { LabelStudioMLBase, ModelResponse, type PredictOptions, type Region, type Task } from '@lsml/core';
+// Text offsets are code points, as Label Studio counts them (not JS string indices: they differ after emoji).
+import { LabelStudioMLBase, ModelResponse, toCodePointOffset, type PredictOptions, type Region, type Task } from '@lsml/core';
 
 interface SelectedSpan {
   from_name: string;
@@ -25,10 +26,11 @@ export default class {{className}} extends LabelStudioMLBase {
         for (const sel of selections.filter((s) => s.from_name === fromName)) {
           const keyword = Array.isArray(sel.value.text) ? sel.value.text.join('') : (sel.value.text ?? '');
           if (!keyword.trim()) continue;
-          for (const start of findAll(text, keyword, caseSensitive)) {
-            const end = start + keyword.length;
+          for (const at of findAll(text, keyword, caseSensitive)) {
+            const found = text.slice(at, at + keyword.length);
+            const start = toCodePointOffset(text, at);
+            const end = start + [...found].length;
             if (start === sel.value.start && end === sel.value.end) continue; // already labelled
-            const found = text.slice(start, end);
             result.push({
               id: `${fromName}-${start}-${end}`,
               from_name: fromName,
@@ -46,7 +48,7 @@ export default class {{className}} extends LabelStudioMLBase {
   }
 }
 
-/** Start offsets (JS string offsets, as Label Studio counts them) of each literal occurrence. */
+/** JS string (UTF-16) indices of each literal occurrence; `predict` converts them to code points. */
 export function findAll(text: string, keyword: string, caseSensitive: boolean): number[] {
   const hay = caseSensitive ? text : text.toLowerCase();
   const needle = caseSensitive ? keyword : keyword.toLowerCase();
