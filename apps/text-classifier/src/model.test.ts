@@ -165,7 +165,7 @@ describe('text-classifier over HTTP, as Label Studio drives it', () => {
     const half = ranked.length / 2;
     const acc = (xs: typeof ranked) => xs.filter((x) => x.p.result[0]!.value.choices[0] === x.mail.label).length / xs.length;
     expect(acc(ranked.slice(0, half))).toBeGreaterThan(acc(ranked.slice(half)));
-    expect(acc(ranked.slice(0, half))).toBeGreaterThan(0.95);
+    expect(acc(ranked.slice(0, half))).toBeGreaterThan(0.9);
     // Binary choice: the score of the chosen label is at least one half.
     for (const { p } of ranked) expect(p.score).toBeGreaterThanOrEqual(0.5);
   });
