@@ -1,7 +1,8 @@
 // Character offsets of tokens in the original text. transformers.js tokenizers return ids but no offset
 // mapping, and their normalizers (lower-casing, accent stripping, NFKC, dropped control characters)
 // change the text, so tokens are matched back against a folded copy of the text that remembers where
-// each folded character came from. Offsets are JS string (UTF-16) indices, what Label Studio uses.
+// each folded character came from. Offsets here are JS string (UTF-16) indices; the mappings convert them
+// to code points, which is how Label Studio counts Text offsets.
 
 export interface CharSpan {
   /** UTF-16 index of the first character. */
