@@ -3,6 +3,9 @@ import type { BackendClass, LabelStudioMLBase } from '../model/label-studio-ml-b
 import type { StateStore } from '../state/state-store.js';
 import type { TrainingScheduler } from '../training/training-context.js';
 
+/** How long a dropped instance stays usable for requests already holding it. */
+const RETIRE_GRACE_MS = 30_000;
+
 export interface ModelRegistryOptions {
   store: StateStore;
   logger: Logger;
@@ -51,9 +54,20 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
     });
     while (this.instances.size > this.maxInstances) {
       const oldest = this.instances.keys().next().value as string;
+      this.retire(this.instances.get(oldest)!);
       this.instances.delete(oldest);
     }
     return created;
+  }
+
+  /**
+   * Release a dropped instance's resources (tensors, sessions) once requests that may still hold it
+   * have had time to finish.
+   */
+  private retire(instance: Promise<T>): void {
+    setTimeout(() => {
+      instance.then((m) => m.dispose?.(), () => undefined).catch((err: unknown) => this.options.logger.warn({ err }, 'dispose() of a dropped model failed'));
+    }, RETIRE_GRACE_MS).unref();
   }
 
   /** Every live instance (for shutdown hooks and reloads). */
@@ -73,6 +87,10 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
   }
 
   private dropProject(projectId: string): void {
-    for (const key of [...this.instances.keys()]) if (key.startsWith(`${projectId}\u0000`)) this.instances.delete(key);
+    for (const key of [...this.instances.keys()]) {
+      if (!key.startsWith(`${projectId}\u0000`)) continue;
+      this.retire(this.instances.get(key)!);
+      this.instances.delete(key);
+    }
   }
 }
