@@ -6,109 +6,21 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass, type PredictionValue } from '@lsml/core';
+import { lsAnnotation, lsProject, lsTask as kitTask, projectUid } from '@lsml/testing';
 import { expect } from 'vitest';
 
-const CREATED_AT = '2024-05-01T09:00:00.000000Z';
-
-/** `project` of /setup and /predict: `"<id>.<created_at in seconds>"`. */
-export const projectUid = (id: number) => `${id}.${Date.parse(CREATED_AT) / 1000}`;
+export { lsProject, projectUid };
 
 /** A task as /predict receives it (TaskSimpleSerializer; interactive calls add `drafts`). */
 export function lsTask(id: number, data: Record<string, unknown>, project: number, interactive = false) {
-  return {
-    id,
-    data,
-    meta: {},
-    created_at: '2024-05-01T10:00:00.000000Z',
-    updated_at: '2024-05-01T10:00:00.000000Z',
-    is_labeled: false,
-    overlap: 1,
-    inner_id: id,
-    total_annotations: 0,
-    cancelled_annotations: 0,
-    total_predictions: 0,
-    comment_count: 0,
-    unresolved_comment_count: 0,
-    last_comment_updated_at: null,
-    project,
-    updated_by: null,
-    file_upload: 1,
-    comment_authors: [],
-    annotations: [],
-    predictions: [],
-    ...(interactive ? { drafts: [] } : {}),
-  };
-}
-
-/** The `project` of webhook payloads (ProjectWebhookSerializer: every column plus the counters). */
-export function lsProject(id: number, labelConfig: string) {
-  return {
-    id,
-    title: `Project ${id}`,
-    description: '',
-    label_config: labelConfig,
-    expert_instruction: '',
-    show_instruction: false,
-    show_skip_button: true,
-    enable_empty_annotation: true,
-    show_annotation_history: false,
-    organization: 1,
-    color: '#FFFFFF',
-    maximum_annotations: 1,
-    is_published: false,
-    model_version: '',
-    is_draft: false,
-    created_by: 1,
-    created_at: CREATED_AT,
-    updated_at: CREATED_AT,
-    min_annotations_to_start_training: 0,
-    show_collab_predictions: true,
-    sampling: 'Sequential sampling',
-    show_ground_truth_first: false,
-    show_overlap_first: false,
-    overlap_cohort_percentage: 100,
-    task_data_login: null,
-    task_data_password: null,
-    control_weights: {},
-    evaluate_predictions_automatically: false,
-    skip_queue: 'REQUEUE_FOR_OTHERS',
-    reveal_preannotations_interactively: false,
-    pinned_at: null,
-    task_number: 3,
-    finished_task_number: 1,
-    total_predictions_number: 3,
-    total_annotations_number: 1,
-    num_tasks_with_annotations: 1,
-    useful_annotation_number: 1,
-    ground_truth_number: 0,
-    skipped_annotations_number: 0,
-  };
+  return kitTask(id, data, project, { interactive }) as ReturnType<typeof kitTask> & { id: number };
 }
 
 /** ANNOTATION_CREATED as Label Studio's webhook system sends it. */
 export function annotationCreated(project: number, labelConfig: string, task: ReturnType<typeof lsTask>, result: unknown[]) {
   return {
     action: 'ANNOTATION_CREATED',
-    annotation: {
-      id: 101,
-      result,
-      task: task.id,
-      project,
-      completed_by: 1,
-      was_cancelled: false,
-      ground_truth: false,
-      created_at: '2024-05-01T10:05:00.000000Z',
-      updated_at: '2024-05-01T10:05:00.000000Z',
-      draft_created_at: null,
-      lead_time: 4.2,
-      import_id: null,
-      last_action: null,
-      bulk_created: false,
-      updated_by: 1,
-      parent_prediction: 1,
-      parent_annotation: null,
-      last_created_by: null,
-    },
+    annotation: { ...lsAnnotation(101, task.id, project, result), parent_prediction: 1 },
     task: { ...task, is_labeled: true, total_annotations: 1 },
     project: lsProject(project, labelConfig),
   };
