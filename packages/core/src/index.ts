@@ -58,3 +58,9 @@ export { VERSION } from './version.js';
 // Threads
 export { createThreadPool, type ThreadPool, type ThreadPoolOptions } from './threads/thread-pool.js';
 export { codePointSlice, toCodePointOffset, toUtf16Offset } from './protocol/text-offsets.js';
+
+// Errors: one base class with a stable `code`
+export { LsmlError, LabelConfigMismatchError, TaskInputError } from './errors.js';
+
+// The adapter contract: runtimes × task heads
+export * from './contract/index.js';
