@@ -56,5 +56,5 @@ export { loadBackend, CliError } from './cli/load-backend.js';
 export { VERSION } from './version.js';
 
 // Threads
-export { createThreadPool, type ThreadPool, type ThreadPoolOptions } from './threads/thread-pool.js';
+export { createThreadPool, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool, type ThreadPoolOptions, type ThreadRunOptions } from './threads/thread-pool.js';
 export { codePointSlice, toCodePointOffset, toUtf16Offset } from './protocol/text-offsets.js';
