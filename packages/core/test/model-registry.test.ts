@@ -94,7 +94,7 @@ describe('model registry leases', () => {
     gate.hold();
     // 300 projects predict at once; all 300 hold their instance while the LRU keeps 256.
     const leases = await Promise.all(Array.from({ length: 300 }, (_, i) => registry.acquire(String(i + 1), CHOICES_CONFIG)));
-    const predictions = leases.map((l) => l.model.predict([task(1, 'x') as never], {}));
+    const predictions = leases.map((l) => l.model.predict([task(1, 'x') as never], { context: {}, params: {} }));
     await until(() => gate.waiting === 300, 'all predictions to start');
     expect(registry.stats()).toEqual({ live: 256, retiring: 44, leases: 300 });
     expect(sessions.open).toBe(300);

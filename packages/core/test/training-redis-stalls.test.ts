@@ -54,7 +54,7 @@ describe.skipIf(!HAS_REDIS)('BullMQ: a job whose worker dies twice', () => {
     expect(body.job_status).toBe('failed');
     expect(body.error).toMatch(/^The worker stopped during training \(attempt 2 of 2\)/);
     expect(body.error).toMatch(/stalled/);
-    expect((body as { attempts: number }).attempts).toBe(2);
+    expect(body).toMatchObject({ attempts: 2 });
     const setup = (await (await postJson(`${server.url}/setup`, { project: '7', schema: annotationCreated(7, 1, 'x').project.label_config })).json()) as { model_version: string };
     expect(setup.model_version).toBe('0.0.1');
   });
