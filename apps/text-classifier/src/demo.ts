@@ -26,9 +26,29 @@ const CONFIG = `<View>
   </Choices>
 </View>`;
 const NAMES = { fromName: 'label', toName: 'text' };
-const STEPS = [25, 50, 100, 200, 300, 500, 1000];
 const TEST_SIZE = 1000;
-const SEED = 42;
+
+/**
+ * `--seed N` picks the split (the seeded shuffle of the corpus; default 42, the README's table) and
+ * `--steps 25,50,…` the annotation counts measured (default: the README's).
+ */
+function parseArgs(argv: readonly string[]): { seed: number; steps: number[] } {
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    const eq = argv.find((a) => a.startsWith(`${name}=`));
+    return eq ? eq.slice(name.length + 1) : i >= 0 ? argv[i + 1] : undefined;
+  };
+  const seedText = value('--seed') ?? '42';
+  const seed = Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${seedText}"`);
+  const stepsText = value('--steps') ?? '25,50,100,200,300,500,1000';
+  const steps = stepsText.split(',').map(Number);
+  if (steps.some((n, i) => !Number.isInteger(n) || n < 1 || (i > 0 && n <= steps[i - 1]!))) {
+    throw new Error(`--steps must be increasing positive integers, got "${stepsText}"`);
+  }
+  return { seed, steps };
+}
+const { seed: SEED, steps: STEPS } = parseArgs(process.argv.slice(2));
 
 type Strategy = 'random' | 'uncertainty';
 interface Row {
@@ -52,6 +72,7 @@ const mails = shuffled(loadMails(), SEED);
 const test = mails.slice(0, TEST_SIZE);
 const pool = mails.slice(TEST_SIZE);
 const spamShare = (m: readonly Mail[]) => ((100 * m.filter((x) => x.label === 'spam').length) / m.length).toFixed(0);
+console.log(`Split: seed ${SEED}.`);
 console.log(`SpamAssassin corpus: ${mails.length} mails (${spamShare(mails)} % spam); ${test.length} held out for testing, ${pool.length} to label.`);
 
 // The annotators press "Start Training" after each batch. Automatic training every TRAIN_EVERY
@@ -177,10 +198,11 @@ try {
   console.log(`\nHeld-out accuracy on ${test.length} mails (${spamShare(test)} % spam; always answering "ham" scores ${pct(test.filter((m) => m.label === 'ham').length / test.length)}):\n`);
   console.log(table(random, uncertain));
   console.log(`\n${plot(random, uncertain)}\n`);
-  const at500 = [random, uncertain].map((rows) => rows.find((r) => r.annotations === 500)!);
+  // 500 annotations, or the largest count measured when --steps leaves 500 out.
+  const at500 = [random, uncertain].map((rows) => rows.find((r) => r.annotations === 500) ?? rows[rows.length - 1]!);
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   console.log(
-    `Training on 500 annotations (TF.js ${getTfjsRuntime()?.backend} backend): job ${at500.map((r) => secs(r.jobMs)).join(' / ')} ` +
+    `Training on ${at500[0]!.annotations} annotations (TF.js ${getTfjsRuntime()?.backend} backend): job ${at500.map((r) => secs(r.jobMs)).join(' / ')} ` +
       `(model.fit ${at500.map((r) => secs(r.fitMs)).join(' / ')}), random / uncertainty order.`,
   );
   console.log(`Demo finished in ${((performance.now() - started) / 1000).toFixed(0)} s.`);

@@ -49,14 +49,14 @@ export * from './media/index.js';
 export { createServer, type CreateServerOptions, type LsmlServer } from './server/create-server.js';
 export { serve, type ServeOptions } from './server/serve.js';
 export { HttpError } from './server/http-errors.js';
-export { ModelRegistry } from './server/model-registry.js';
+export { ModelRegistry, type ModelLease, type ModelRegistryOptions, type ModelRegistryStats } from './server/model-registry.js';
 export { loadConfig, ENV_VARS, type ServerConfig } from './config.js';
 export { createLogger, type Logger, type CreateLoggerOptions } from './logger.js';
 export { loadBackend, CliError } from './cli/load-backend.js';
 export { VERSION } from './version.js';
 
 // Threads
-export { createThreadPool, type ThreadPool, type ThreadPoolOptions } from './threads/thread-pool.js';
+export { createThreadPool, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool, type ThreadPoolOptions, type ThreadRunOptions } from './threads/thread-pool.js';
 export { codePointSlice, toCodePointOffset, toUtf16Offset } from './protocol/text-offsets.js';
 
 // Errors: one base class with a stable `code`

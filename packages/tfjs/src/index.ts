@@ -7,6 +7,7 @@ export {
   parseBackendChoice,
   TfjsBackendError,
   BACKEND_ENV_VAR,
+  WASM_PATH_ENV_VAR,
   NATIVE_PACKAGES,
   type InitTfjsOptions,
   type NativePackage,

@@ -99,6 +99,20 @@ describe('backend selection', () => {
     clf.dispose();
   });
 
+  it('falls back to cpu in a fresh process when the wasm binaries cannot be loaded', async () => {
+    const emptyDir = path.join(root, 'no-wasm-binaries');
+    await fs.mkdir(emptyDir, { recursive: true });
+    const child = await runTsx(CHILD, [], { env: { LSML_TFJS_BACKEND: undefined, LSML_TFJS_WASM_PATH: emptyDir } });
+    expect(child.code).toBe(0);
+    const rt = JSON.parse(child.stdout) as TfjsRuntime;
+    expect(rt).toMatchObject({ backend: 'cpu', source: 'auto', nativePackage: null });
+    expect(rt.skipped.map((s) => s.backend)).toEqual(['tensorflow', 'wasm']);
+    // The same folder named explicitly is an error, not a silent fallback.
+    const forced = await runTsx(CHILD, [], { env: { LSML_TFJS_BACKEND: 'wasm', LSML_TFJS_WASM_PATH: emptyDir } });
+    expect(forced.code).not.toBe(0);
+    expect(forced.stderr).toMatch(/TF\.js backend "wasm" \(LSML_TFJS_BACKEND\) is unavailable/);
+  });
+
   it('takes it by default in a fresh process whose project has tfjs-node, unless the env overrides', async () => {
     const auto = await runTsx(CHILD, [], { cwd: stubDir, env: { LSML_TFJS_BACKEND: undefined } });
     expect(auto.stderr).toBe('');

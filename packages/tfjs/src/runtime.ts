@@ -12,6 +12,13 @@ export type TfjsBackendChoice = TfjsBackendName | 'auto';
 /** The environment variable that overrides the backend (`tensorflow`, `wasm`, `cpu` or `auto`). */
 export const BACKEND_ENV_VAR = 'LSML_TFJS_BACKEND';
 
+/**
+ * The environment variable naming the folder the wasm backend reads its `.wasm` binaries from (default:
+ * `@tensorflow/tfjs-backend-wasm`'s own `dist/`). For bundled deployments that ship the binaries
+ * elsewhere; a folder without them makes wasm fail to start, and `auto` falls back to cpu.
+ */
+export const WASM_PATH_ENV_VAR = 'LSML_TFJS_WASM_PATH';
+
 /** The optional peer packages that provide the `tensorflow` backend, preferred first. */
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 export type NativePackage = (typeof NATIVE_PACKAGES)[number];
@@ -100,7 +107,7 @@ async function init(options: InitTfjsOptions): Promise<TfjsRuntime> {
   const candidates = requested === 'auto' ? BACKENDS : [requested];
   const skipped: TfjsRuntime['skipped'] = [];
   for (const backend of candidates) {
-    const outcome = await tryBackend(backend, options.resolveFrom ?? defaultResolveDirs());
+    const outcome = await tryBackend(backend, options.resolveFrom ?? defaultResolveDirs(), env[WASM_PATH_ENV_VAR]);
     if (!outcome.ok) {
       if (requested !== 'auto') {
         throw new TfjsBackendError(`TF.js backend "${backend}" (${source === 'env' ? BACKEND_ENV_VAR : 'requested'}) is unavailable: ${outcome.reason}`);
@@ -133,7 +140,7 @@ async function init(options: InitTfjsOptions): Promise<TfjsRuntime> {
 
 type Outcome = { ok: true; nativePackage: NativePackage | null } | { ok: false; reason: string };
 
-async function tryBackend(backend: TfjsBackendName, resolveDirs: readonly string[]): Promise<Outcome> {
+async function tryBackend(backend: TfjsBackendName, resolveDirs: readonly string[], wasmPath: string | undefined): Promise<Outcome> {
   try {
     let nativePackage: NativePackage | null = null;
     if (backend === 'tensorflow') {
@@ -141,7 +148,7 @@ async function tryBackend(backend: TfjsBackendName, resolveDirs: readonly string
       if (!found.ok) return found;
       nativePackage = found.nativePackage;
     } else if (backend === 'wasm') {
-      await prepareWasm();
+      await prepareWasm(wasmPath);
     }
     if (!(await tf.setBackend(backend))) return { ok: false, reason: `tf.setBackend('${backend}') failed` };
     await tf.ready();
@@ -183,13 +190,14 @@ function loadNativePackage(resolveDirs: readonly string[]): Outcome {
   };
 }
 
-async function prepareWasm(): Promise<void> {
+async function prepareWasm(wasmPath: string | undefined): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (wasmPathsSet) return;
   // In Node the .wasm binaries are read from disk: point the loader at the package's dist folder.
   const pkg = createRequire(path.join(packageDir(), 'noop.js')).resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  const dir = wasmPath ? path.resolve(wasmPath) : path.join(path.dirname(pkg), 'dist');
   try {
-    wasm.setWasmPaths(path.join(path.dirname(pkg), 'dist') + path.sep);
+    wasm.setWasmPaths(dir + path.sep);
   } catch {
     // Someone initialised wasm before us with their own paths; keep them.
   }

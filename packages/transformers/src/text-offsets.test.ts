@@ -43,6 +43,34 @@ describe('alignTokens', () => {
     expect(spans[4]).toEqual({ start: text.length - 1, end: text.length });
   });
 
+  it('starts the token after an [UNK] word at the next word, not inside the unknown word', () => {
+    // tiny-bert-ner's tokenizer: "Ōsaka" is one [UNK], then "are" comes as the pieces a ##r ##e.
+    const text = 'Ōsaka are cities';
+    const spans = alignTokens(text, [null, 'a', 'r', 'e', 'c', 'i', 't', 'ie', 's']);
+    expect(spans.map((s) => s && text.slice(s.start, s.end))).toEqual(['Ōsaka', 'a', 'r', 'e', 'c', 'i', 't', 'ie', 's']);
+    expect(spans[0]).toEqual({ start: 0, end: 5 });
+    expect(spans[1]).toEqual({ start: 6, end: 7 });
+    // An [UNK] word at the end, and one whose letters reappear in the next word.
+    expect(alignTokens('go Ōsaka', ['go', null])[1]).toEqual({ start: 3, end: 8 });
+    expect(alignTokens('Ōbo bob', [null, 'bob'])).toEqual([
+      { start: 0, end: 3 },
+      { start: 4, end: 7 },
+    ]);
+  });
+
+  it('splits a gap of several [UNK]s at punctuation as the basic tokenizer does', () => {
+    const text = 'L’Ōcole de Paris';
+    const spans = alignTokens(text, ['L', null, null, 'de', 'Paris']);
+    expect(spans.map((s) => s && text.slice(s.start, s.end))).toEqual(['L', '’', 'Ōcole', 'de', 'Paris']);
+  });
+
+  it('gives each space-separated group of byte pieces its own word (byte-level BPE)', () => {
+    const text = 'Zoë 😀 Marie';
+    const F = '\uFFFD';
+    const spans = alignTokens(text, ['Z', 'o', F, F, ' ', F, F, F, F, ' ', 'Marie']);
+    expect(spans.map((s) => s && text.slice(s.start, s.end))).toEqual(['Z', 'o', 'ë', 'ë', null, '😀', '😀', '😀', '😀', null, 'Marie']);
+  });
+
   it('matches through lower-casing, accent stripping and compatibility forms', () => {
     const text = 'Café ＧＯ ﬁne École';
     const spans = alignTokens(text, ['cafe', 'go', 'fi', 'ne', 'e', '##cole'.slice(2)]);
@@ -83,16 +111,18 @@ describe.each(LIBRARIES)('alignTokens on real tokenizers (%s)', (library) => {
       const ids = (idRows(need(tok(text, { add_special_tokens: false }), 'input_ids'))[0] ?? []).filter((id) => id === unk || !special.has(id));
       const pieces = ids.map((id) => (id === unk ? null : pieceText(tok.decode([id])).text));
       const spans = alignTokens(text, pieces);
-      let last = 0;
+      let prev: { start: number; end: number } | undefined;
       spans.forEach((span, i) => {
         if (!span) return;
         expect(span.start).toBeGreaterThanOrEqual(0);
         expect(span.end).toBeLessThanOrEqual(text.length);
         expect(span.end).toBeGreaterThan(span.start);
         expect(onCodePointBoundary(text, span.start) && onCodePointBoundary(text, span.end)).toBe(true);
-        // Tokens come in text order (unknown runs may share one span).
-        expect(span.start).toBeGreaterThanOrEqual(Math.min(last, span.start));
-        last = span.end;
+        // Tokens come in text order and do not overlap; only a run of unknown tokens may share one span.
+        if (prev && !(span.start === prev.start && span.end === prev.end)) {
+          expect(span.start, `token ${i} of ${JSON.stringify(text)} starts before the previous one ends`).toBeGreaterThanOrEqual(prev.end);
+        }
+        prev = span;
         const piece = pieces[i];
         if (piece !== null && piece !== undefined && !piece.includes('\uFFFD')) {
           // The characters under the span are the token (up to the tokenizer's normalisation).

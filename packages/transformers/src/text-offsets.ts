@@ -58,6 +58,31 @@ function foldText(text: string): FoldedText {
   return { chars, origStart, origEnd };
 }
 
+/** BERT's basic tokenizer units: one punctuation/symbol or CJK character (with its marks), or a run of anything else but spaces. */
+const BASIC_UNIT = /[\p{P}\p{S}\p{Script=Han}]\p{M}*|[^\s\p{P}\p{S}\p{Script=Han}]+/gu;
+const SEPARATOR = /[\s\p{Cc}\p{Cf}\uFFFD\p{P}\p{S}\p{Script=Han}]/u;
+
+/** The code point of `text` ending at UTF-16 index `end`. */
+function codePointBefore(text: string, end: number): string {
+  const low = text.charCodeAt(end - 1);
+  return low >= 0xdc00 && low <= 0xdfff && end >= 2 ? text.slice(end - 2, end) : text.slice(end - 1, end);
+}
+
+/**
+ * Where the piece after one or more [UNK] tokens starts: at or after `from` (each unknown token
+ * covered a character), at a word start in the original text — after a space, or next to punctuation,
+ * a symbol or a CJK character, where the basic tokenizer splits. -1 if none is near.
+ */
+function findAfterUnknown(text: string, folded: FoldedText, p: string, from: number): number {
+  for (let at = folded.chars.indexOf(p, from); at >= 0 && at - from <= MAX_SKIP; at = folded.chars.indexOf(p, at + 1)) {
+    const start = folded.origStart[at] as number;
+    if (start === 0) return at;
+    const here = String.fromCodePoint(text.codePointAt(start) ?? 0);
+    if (SEPARATOR.test(codePointBefore(text, start)) || SEPARATOR.test(here)) return at;
+  }
+  return -1;
+}
+
 /** How far past the cursor a token may be found (characters the tokenizer dropped or covered by [UNK]). */
 const MAX_SKIP = 64;
 
@@ -76,34 +101,50 @@ export function alignTokens(text: string, pieces: ReadonlyArray<string | null>):
   const spans: Array<[number, number] | null> = new Array(pieces.length).fill(null);
   const unknown: boolean[] = new Array(pieces.length).fill(false);
   let cursor = 0;
+  // [UNK] tokens since the last matched one: each covers at least one character, and the token after
+  // them starts a new word (WordPiece gives [UNK] for a whole word, never for part of one). Without
+  // this the next piece matched inside the unknown word ("Ōsaka are" → "Ōs" + "a").
+  let unknownWords = 0;
   pieces.forEach((piece, i) => {
     const p = piece === null ? '' : foldPiece(piece);
     if (p === '') {
       // [UNK], or a piece made only of bytes of a split character, or a bare space marker.
       unknown[i] = piece === null || piece.includes('\uFFFD');
+      if (piece === null) unknownWords++;
       return;
     }
-    const at = n.startsWith(p, cursor) ? cursor : n.indexOf(p, cursor);
+    const at = unknownWords > 0 ? findAfterUnknown(text, folded, p, cursor + unknownWords) : n.startsWith(p, cursor) ? cursor : n.indexOf(p, cursor);
     if (at < 0 || at - cursor > MAX_SKIP) {
       unknown[i] = true;
       return;
     }
     spans[i] = [at, at + p.length];
     cursor = at + p.length;
+    unknownWords = 0;
   });
 
   const result: Array<CharSpan | null> = spans.map((s) =>
     s ? { start: folded.origStart[s[0]] as number, end: folded.origEnd[s[1] - 1] as number } : null,
   );
 
-  // Unknown runs take the gap between the matched tokens around them.
+  // Unknown runs take the gap between the matched tokens around them. A run goes on across pieces with
+  // no span (byte-level BPE's space pieces), which split it into groups, one per word.
   for (let i = 0; i < pieces.length; ) {
     if (!unknown[i]) {
       i++;
       continue;
     }
     let j = i;
-    while (j < pieces.length && unknown[j]) j++;
+    while (j < pieces.length && (unknown[j] || spans[j] === null)) j++;
+    while (!unknown[j - 1]) j--;
+    const members: number[] = [];
+    const groups: number[][] = [];
+    for (let k = i; k < j; k++) {
+      if (!unknown[k]) continue;
+      if (members.length === 0 || !unknown[k - 1]) groups.push([]);
+      members.push(k);
+      groups[groups.length - 1]!.push(k);
+    }
     let prevEnd = 0;
     for (let k = i - 1; k >= 0; k--) {
       const s = spans[k];
@@ -123,13 +164,21 @@ export function alignTokens(text: string, pieces: ReadonlyArray<string | null>):
     if (nextStart > prevEnd) {
       const gapStart = folded.origStart[prevEnd] as number;
       const gapEnd = folded.origEnd[nextStart - 1] as number;
-      const words = [...text.slice(gapStart, gapEnd).matchAll(/\S+/gu)].map((m) => [gapStart + (m.index ?? 0), gapStart + (m.index ?? 0) + m[0].length] as const);
+      const gap = text.slice(gapStart, gapEnd);
+      const at = (m: RegExpExecArray) => [gapStart + m.index, gapStart + m.index + m[0].length] as const;
+      const words = [...gap.matchAll(/\S+/gu)].map(at);
       const first = words[0];
       const last = words[words.length - 1];
       if (first && last) {
-        for (let k = i; k < j; k++) {
-          const w = words.length === j - i ? words[k - i] : undefined;
-          result[k] = w ? { start: w[0], end: w[1] } : { start: first[0], end: last[1] };
+        // One word per token; else WordPiece's units (it also splits punctuation and CJK characters off:
+        // "L’école" → "’" "école"); else one word per group; else the whole gap for every token.
+        const units = words.length === members.length ? words : [...gap.matchAll(BASIC_UNIT)].map(at);
+        if (units.length === members.length) {
+          members.forEach((k, m) => (result[k] = { start: units[m]![0], end: units[m]![1] }));
+        } else if (groups.length === words.length) {
+          groups.forEach((g, m) => g.forEach((k) => (result[k] = { start: words[m]![0], end: words[m]![1] })));
+        } else {
+          for (const k of members) result[k] = { start: first[0], end: last[1] };
         }
       }
     }

@@ -95,10 +95,11 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
    * The instance for (project, label config). A config that does not parse is bad input: 422 (Python
    * answers 500; LS treats every non-2xx alike, Q4). The detail keeps Python's exception name, which LS
    * shows as the backend's error message. Errors from the model's own setup() stay 500.
+   * The caller holds a lease: it must call `release()` once the model's work has settled.
    */
   const getModel = async (projectId: string, labelConfig: string | null | undefined, field: string) => {
     try {
-      return await registry.get(projectId, labelConfig);
+      return await registry.acquire(projectId, labelConfig);
     } catch (err) {
       if (LabelConfigError.isLabelConfigError(err)) {
         logger.warn({ err: describeError(err), project: projectId }, 'Invalid label config');
@@ -204,13 +205,17 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
   router.post('/setup', ...post, async (req, res) => {
     const body = parseBody(setupSchema, req.body);
     const projectId = projectIdOf(body.project);
-    const model = await getModel(projectId, body.schema, 'schema');
-    const extra = body.extra_params;
-    // Python stores extra_params only when truthy; it accepts strings only (Q8): objects are stringified.
-    if (isTruthy(extra)) {
-      await model.set('extra_params', typeof extra === 'string' ? extra : JSON.stringify(extra));
+    const { model, release: releaseModel } = await getModel(projectId, body.schema, 'schema');
+    try {
+      const extra = body.extra_params;
+      // Python stores extra_params only when truthy; it accepts strings only (Q8): objects are stringified.
+      if (isTruthy(extra)) {
+        await model.set('extra_params', typeof extra === 'string' ? extra : JSON.stringify(extra));
+      }
+      res.json({ model_version: await model.getModelVersion() });
+    } finally {
+      releaseModel();
     }
-    res.json({ model_version: await model.getModelVersion() });
   });
 
   router.post('/predict', ...post, async (req, res) => {
@@ -238,16 +243,21 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     let timer: NodeJS.Timeout | undefined;
     try {
       const work = (async () => {
-        const model = await getModel(projectId, body.label_config, 'label_config');
-        await model.refresh();
-        // The version this request predicts with: a new one may land while predict() runs.
-        const version = model.modelVersion;
-        const options: PredictOptions = { context: context as PredictOptions['context'], params, signal: abort.signal };
-        const raw = await model.predict(tasks, options);
-        const results = normalizePredictions(raw, version);
-        const failures = checkPredictions(model, results, config.strictValidation, logger);
-        if (failures) metrics.validationWarnings.inc(failures);
-        return { results, version };
+        // Held until predict() settles, even past a 504: the model may still be running then.
+        const { model, release: releaseModel } = await getModel(projectId, body.label_config, 'label_config');
+        try {
+          await model.refresh();
+          // The version this request predicts with: a new one may land while predict() runs.
+          const version = model.modelVersion;
+          const options: PredictOptions = { context: context as PredictOptions['context'], params, signal: abort.signal };
+          const raw = await model.predict(tasks, options);
+          const results = normalizePredictions(raw, version);
+          const failures = checkPredictions(model, results, config.strictValidation, logger);
+          if (failures) metrics.validationWarnings.inc(failures);
+          return { results, version };
+        } finally {
+          releaseModel();
+        }
       })();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -277,9 +287,14 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
       return;
     }
     const { project } = parseBody(webhookProjectSchema, data);
-    const model = await getModel(String(project.id), project.label_config, 'project.label_config');
-    await model.refresh();
-    const result = await model.fit(action, data as WebhookData);
+    const { model, release: releaseModel } = await getModel(String(project.id), project.label_config, 'project.label_config');
+    let result: unknown;
+    try {
+      await model.refresh();
+      result = await model.fit(action, data as WebhookData);
+    } finally {
+      releaseModel();
+    }
     let text: string | undefined;
     // A scheduled training job is also reported top-level: LS records `job` and may poll /job_status.
     const job = typeof result === 'object' && result !== null && typeof (result as { job?: unknown }).job === 'string' ? (result as { job: string }).job : undefined;
@@ -393,10 +408,8 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
           await done;
         }
         await trainingQueue.close();
-        for (const model of await registry.all()) {
-          await model.dispose?.().catch((err: unknown) => logger.warn({ err }, 'dispose() failed'));
-        }
-        registry.clear();
+        // Disposes every instance now, or when a request still running past the shutdown timeout releases it.
+        await registry.close();
         await store.close();
         logger.info('lsml server stopped');
       })();

@@ -3,9 +3,6 @@ import type { BackendClass, LabelStudioMLBase } from '../model/label-studio-ml-b
 import type { StateStore } from '../state/state-store.js';
 import type { TrainingScheduler } from '../training/training-context.js';
 
-/** How long a dropped instance stays usable for requests already holding it. */
-const RETIRE_GRACE_MS = 30_000;
-
 export interface ModelRegistryOptions {
   store: StateStore;
   logger: Logger;
@@ -15,82 +12,194 @@ export interface ModelRegistryOptions {
 }
 
 /**
+ * A hold on one model instance: the instance is not disposed before `release()` is called, even if a
+ * new label config replaces it or the LRU drops it meanwhile. `release()` is idempotent; call it once
+ * the work that uses `model` has settled (not when a request timed out: the model may still be running).
+ */
+export interface ModelLease<T extends LabelStudioMLBase = LabelStudioMLBase> {
+  readonly model: T;
+  release(): void;
+}
+
+/** Counts for tests and metrics: instances served, instances dropped but still held, leases out. */
+export interface ModelRegistryStats {
+  /** Instances in the registry (serving new requests). */
+  live: number;
+  /** Dropped instances (replaced or evicted) still held by a lease; disposed when the last one is released. */
+  retiring: number;
+  /** Leases not yet released, over live and retiring instances. */
+  leases: number;
+}
+
+interface Entry<T> {
+  readonly key: string;
+  readonly instance: Promise<T>;
+  leases: number;
+  /** Out of the map: no new lease can reach it; dispose once `leases` is 0. */
+  dropped: boolean;
+  disposed: boolean;
+}
+
+/**
  * One model instance per (project, label config), created on first use with `setup()` run once.
  * Concurrent first requests share one creation; a failed creation is not cached, so the next request
  * retries. A new label config for a project replaces that project's instance.
+ *
+ * Instances are handed out as leases (`acquire`), and a dropped instance (replaced, LRU-evicted, or the
+ * registry closed) is disposed when its last lease is released — never on a timer, because a prediction
+ * may run for `LSML_PREDICT_TIMEOUT_MS` and a training job for much longer.
  */
 export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
-  private readonly instances = new Map<string, Promise<T>>();
+  private readonly entries = new Map<string, Entry<T>>();
+  /** Dropped entries whose dispose is waiting on leases (or running). */
+  private readonly retiring = new Set<Entry<T>>();
+  private readonly disposals = new Set<Promise<void>>();
   private readonly maxInstances: number;
+  private closed = false;
 
   constructor(
     private readonly ModelClass: BackendClass<T>,
     private readonly options: ModelRegistryOptions,
   ) {
-    this.maxInstances = options.maxInstances ?? 256;
+    this.maxInstances = Math.max(1, options.maxInstances ?? 256);
   }
 
-  async get(projectId: string, labelConfig: string | null | undefined): Promise<T> {
-    // A request without a config reuses the project's current instance, whatever its config.
+  /**
+   * Lease the instance for (project, label config), creating it on first use. A `null`/`undefined`
+   * config reuses the project's current instance, whatever its config. Rejects with the creation's
+   * error (e.g. a `LabelConfigError`); nothing is held then.
+   */
+  async acquire(projectId: string, labelConfig: string | null | undefined): Promise<ModelLease<T>> {
+    if (this.closed) throw new Error('ModelRegistry is closed');
+    const entry = this.entryFor(projectId, labelConfig);
+    // Count the lease before awaiting, so an eviction while the instance is being created cannot dispose it.
+    entry.leases++;
+    let model: T;
+    try {
+      model = await entry.instance;
+    } catch (err) {
+      this.release(entry);
+      throw err;
+    }
+    let released = false;
+    return {
+      model,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(entry);
+      },
+    };
+  }
+
+  /** Run `fn` with a leased instance and release it once `fn`'s promise settles. */
+  async use<R>(projectId: string, labelConfig: string | null | undefined, fn: (model: T) => Promise<R> | R): Promise<R> {
+    const lease = await this.acquire(projectId, labelConfig);
+    try {
+      return await fn(lease.model);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Every instance still serving (shutdown hooks and reloads); retiring ones are not included. */
+  async all(): Promise<T[]> {
+    const settled = await Promise.allSettled([...this.entries.values()].map((e) => e.instance));
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** See {@link ModelRegistryStats}. */
+  stats(): ModelRegistryStats {
+    let leases = 0;
+    for (const e of this.entries.values()) leases += e.leases;
+    for (const e of this.retiring) leases += e.leases;
+    return { live: this.entries.size, retiring: this.retiring.size, leases };
+  }
+
+  /**
+   * Drop every instance: the unleased ones are disposed now (awaited), the leased ones when their last
+   * lease is released. Later `acquire` calls reject. Idempotent.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of [...this.entries.values()]) this.drop(entry);
+    await Promise.allSettled([...this.disposals]);
+  }
+
+  /** Resolves once every disposal started so far (including those that waited on leases) has finished. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.disposals]);
+  }
+
+  private entryFor(projectId: string, labelConfig: string | null | undefined): Entry<T> {
     const key = labelConfig == null ? this.latestKey(projectId) ?? `${projectId}\u0000` : `${projectId}\u0000${labelConfig}`;
-    const existing = this.instances.get(key);
+    const existing = this.entries.get(key);
     if (existing) {
       // Re-insert to keep Map order = recency for the LRU.
-      this.instances.delete(key);
-      this.instances.set(key, existing);
+      this.entries.delete(key);
+      this.entries.set(key, existing);
       return existing;
     }
-    const created = this.ModelClass.create({
+    const instance = this.ModelClass.create({
       projectId,
       labelConfig: labelConfig ?? null,
       store: this.options.store,
       logger: this.options.logger,
       scheduler: this.options.scheduler,
     });
-    this.dropProject(projectId);
-    this.instances.set(key, created);
-    created.catch(() => {
-      if (this.instances.get(key) === created) this.instances.delete(key);
-    });
-    while (this.instances.size > this.maxInstances) {
-      const oldest = this.instances.keys().next().value as string;
-      this.retire(this.instances.get(oldest)!);
-      this.instances.delete(oldest);
+    const entry: Entry<T> = { key, instance, leases: 0, dropped: false, disposed: false };
+    // A new config replaces the project's instance(s).
+    for (const other of [...this.entries.values()]) {
+      if (other.key.startsWith(`${projectId}\u0000`)) this.drop(other);
     }
-    return created;
+    this.entries.set(key, entry);
+    instance.catch(() => {
+      // A failed creation is not cached; there is nothing to dispose.
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      entry.dropped = true;
+      entry.disposed = true;
+      this.retiring.delete(entry);
+    });
+    while (this.entries.size > this.maxInstances) {
+      const oldest = this.entries.values().next().value as Entry<T>;
+      this.drop(oldest);
+    }
+    return entry;
   }
 
-  /**
-   * Release a dropped instance's resources (tensors, sessions) once requests that may still hold it
-   * have had time to finish.
-   */
-  private retire(instance: Promise<T>): void {
-    setTimeout(() => {
-      instance.then((m) => m.dispose?.(), () => undefined).catch((err: unknown) => this.options.logger.warn({ err }, 'dispose() of a dropped model failed'));
-    }, RETIRE_GRACE_MS).unref();
+  private release(entry: Entry<T>): void {
+    entry.leases--;
+    if (entry.dropped && entry.leases === 0) this.dispose(entry);
   }
 
-  /** Every live instance (for shutdown hooks and reloads). */
-  async all(): Promise<T[]> {
-    const settled = await Promise.allSettled(this.instances.values());
-    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  private drop(entry: Entry<T>): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    if (entry.dropped) return;
+    entry.dropped = true;
+    if (entry.leases === 0) this.dispose(entry);
+    else this.retiring.add(entry);
   }
 
-  clear(): void {
-    this.instances.clear();
+  private dispose(entry: Entry<T>): void {
+    if (entry.disposed) return;
+    entry.disposed = true;
+    this.retiring.add(entry);
+    const done = entry.instance
+      .then(
+        (m) => m.dispose?.(),
+        () => undefined,
+      )
+      .catch((err: unknown) => this.options.logger.warn({ err }, 'dispose() of a dropped model failed'))
+      .finally(() => {
+        this.retiring.delete(entry);
+        this.disposals.delete(done);
+      });
+    this.disposals.add(done);
   }
 
   private latestKey(projectId: string): string | undefined {
     let found: string | undefined;
-    for (const key of this.instances.keys()) if (key.startsWith(`${projectId}\u0000`)) found = key;
+    for (const key of this.entries.keys()) if (key.startsWith(`${projectId}\u0000`)) found = key;
     return found;
-  }
-
-  private dropProject(projectId: string): void {
-    for (const key of [...this.instances.keys()]) {
-      if (!key.startsWith(`${projectId}\u0000`)) continue;
-      this.retire(this.instances.get(key)!);
-      this.instances.delete(key);
-    }
   }
 }

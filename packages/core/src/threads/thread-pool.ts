@@ -5,15 +5,41 @@ import { Piscina } from 'piscina';
 export interface ThreadPoolOptions {
   /** Worker threads (default: CPU cores - 1, at least 1). */
   threads?: number;
-  /** Tasks allowed to wait for a thread (default 1024); beyond that `run` rejects. */
+  /** Tasks allowed to wait for a thread (default 1024); beyond that `run` rejects with {@link ThreadPoolFullError}. */
   maxQueue?: number;
+  /**
+   * Default time limit of one task in ms (none by default). A task still running then is stopped —
+   * its thread is terminated and replaced, which is the only way to stop synchronous code — and `run`
+   * rejects with {@link ThreadTaskTimeoutError}.
+   */
+  taskTimeoutMs?: number;
+}
+
+/** Options of one `ThreadPool.run` call. */
+export interface ThreadRunOptions {
+  /** The export to call (default: the default export). */
+  name?: string;
+  /** Aborting it removes a waiting task, or terminates the thread running it. */
+  signal?: AbortSignal;
+  /** This task's time limit in ms; overrides the pool's `taskTimeoutMs`. */
+  timeoutMs?: number;
 }
 
 export interface ThreadPool {
   /** Run the worker module's default export (or `name`) with `input` on a worker thread. */
-  run<T = unknown>(input: unknown, options?: { name?: string; signal?: AbortSignal }): Promise<T>;
+  run<T = unknown>(input: unknown, options?: ThreadRunOptions): Promise<T>;
   readonly threads: number;
   destroy(): Promise<void>;
+}
+
+/** `run` was called while `maxQueue` tasks were already waiting: back-pressure, try again later. */
+export class ThreadPoolFullError extends Error {
+  override name = 'ThreadPoolFullError';
+}
+
+/** A task ran past its time limit; its thread was terminated (and replaced). */
+export class ThreadTaskTimeoutError extends Error {
+  override name = 'ThreadTaskTimeoutError';
 }
 
 /**
@@ -23,22 +49,41 @@ export interface ThreadPool {
  *
  *   const pool = createThreadPool(new URL('./heavy-work.ts', import.meta.url));
  *   const scores = await pool.run<number[]>({ texts });
+ *
+ * A thread that crashes (uncaught exception, `process.exit`) fails only the task it was running, and is
+ * replaced; a full queue rejects at once ({@link ThreadPoolFullError}) instead of piling up work.
  */
 export function createThreadPool(file: string | URL, options: ThreadPoolOptions = {}): ThreadPool {
   const href = file instanceof URL ? file.href : file.startsWith('file:') ? file : pathToFileURL(file).href;
   const threads = Math.max(1, options.threads ?? Math.max(1, os.availableParallelism() - 1));
+  const maxQueue = options.maxQueue ?? 1024;
   // Each thread runs our small bootstrap (dist/thread-worker.js), which imports the user's module —
   // through tsx for `.ts`, as the model file was loaded.
   const piscina = new Piscina({
     filename: new URL('./thread-worker.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
-    maxQueue: options.maxQueue ?? 1024,
+    maxQueue,
   });
   return {
     threads,
-    run: <T>(input: unknown, opts: { name?: string; signal?: AbortSignal } = {}) =>
-      piscina.run({ file: href, name: opts.name, input }, opts.signal ? { signal: opts.signal } : {}) as Promise<T>,
+    async run<T>(input: unknown, opts: ThreadRunOptions = {}): Promise<T> {
+      const timeoutMs = opts.timeoutMs ?? options.taskTimeoutMs;
+      const timeout = timeoutMs !== undefined && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+      const signals = [opts.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+      try {
+        return (await piscina.run({ file: href, name: opts.name, input }, signal ? { signal } : {})) as T;
+      } catch (err) {
+        if (timeout?.aborted && !opts.signal?.aborted) {
+          throw new ThreadTaskTimeoutError(`thread task ${opts.name ?? 'default'} of ${href} ran longer than ${timeoutMs} ms; its thread was terminated`);
+        }
+        if (err instanceof Error && err.message === 'Task queue is at limit') {
+          throw new ThreadPoolFullError(`thread pool is full: ${maxQueue} tasks already wait for ${threads} thread(s)`);
+        }
+        throw err;
+      }
+    },
     destroy: () => piscina.destroy(),
   };
 }

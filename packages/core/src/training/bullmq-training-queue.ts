@@ -298,9 +298,13 @@ export class BullmqTrainingQueue implements TrainingQueue {
   }
 
   private async markFailedIfOpen(id: string, reason: string): Promise<void> {
-    const status = await this.redis.hget(this.jobKey(id), 'status');
+    const [status, attempts] = await this.redis.hmget(this.jobKey(id), 'status', 'attempts');
     if (status === 'queued' || status === 'started') {
-      await this.redis.hset(this.jobKey(id), 'status', 'failed', 'finished_at', now(), 'error', reason);
+      // BullMQ says "job stalled more than allowable limit"; say what happened, as the embedded queue does.
+      const error = /stalled/i.test(reason)
+        ? `The worker stopped during training (attempt ${Number(attempts ?? 0)} of ${this.maxStalledCount + 1}); BullMQ: ${reason}`
+        : reason;
+      await this.redis.hset(this.jobKey(id), 'status', 'failed', 'finished_at', now(), 'error', error);
       const projectId = await this.redis.hget(this.jobKey(id), 'project_id');
       if (projectId) {
         await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:running:${projectId}`, id);

@@ -6,7 +6,7 @@ import type { LabelStudioMLBase } from '../model/label-studio-ml-base.js';
 import { bumpVersion } from '../model/model-version.js';
 import type { ModelRegistry } from '../server/model-registry.js';
 import type { ModelArtifacts } from './training-context.js';
-import type { JobProcessor } from './training-job.js';
+import type { JobControl, JobOutcome, JobProcessor, TrainingJob } from './training-job.js';
 
 export interface JobProcessorOptions {
   registry: ModelRegistry;
@@ -29,53 +29,62 @@ export function safeSegment(s: string): string {
  */
 export function createJobProcessor(options: JobProcessorOptions): JobProcessor {
   return async (job, control) => {
-    const model: LabelStudioMLBase = await options.registry.get(job.projectId, job.labelConfig);
-    if (typeof model.train !== 'function') {
-      throw new Error(`${model.constructor.name} has no train() method`);
-    }
-    const previousVersion = await model.getModelVersion();
-    const nextVersion = bumpVersion(previousVersion);
-    const projectDir = path.join(options.modelDir, safeSegment(job.projectId));
-    const finalDir = path.join(projectDir, safeSegment(nextVersion));
-    const tmpDir = path.join(projectDir, `.tmp-${safeSegment(job.id)}-${job.attempts}`);
-    // A crashed earlier attempt of this job may have left its temp dir behind.
-    const stalePrefix = `.tmp-${safeSegment(job.id)}-`;
-    for (const name of await fs.promises.readdir(projectDir).catch(() => [] as string[])) {
-      if (name.startsWith(stalePrefix)) await fs.promises.rm(path.join(projectDir, name), { recursive: true, force: true });
-    }
-    await fs.promises.mkdir(tmpDir, { recursive: true });
-    const previous = await model.getJSON<ModelArtifacts>('model_artifacts');
-    let client: LabelStudioClient | undefined;
+    // Leased for the whole job: a label-config change or LRU eviction meanwhile must not dispose it.
+    const lease = await options.registry.acquire(job.projectId, job.labelConfig);
     try {
-      const result = await model.train({
-        job,
-        projectId: job.projectId,
-        events: job.events,
-        artifactDir: tmpDir,
-        previousVersion,
-        nextVersion,
-        previousArtifactDir: previous && previous.version === previousVersion ? previous.dir : null,
-        signal: control.signal,
-        progress: control.progress,
-        labelStudio: () => (client ??= new LabelStudioClient({ env: options.env })),
-        logger: model.logger.child({ job: job.id }),
-      });
-      control.signal.throwIfAborted();
-      const text = JSON.stringify(result ?? null);
-      await fsyncTree(tmpDir);
-      await fs.promises.rm(finalDir, { recursive: true, force: true });
-      await fs.promises.rename(tmpDir, finalDir);
-      await fsyncDir(projectDir);
-      await model.set('train_output', text);
-      await model.setJSON('model_artifacts', { version: nextVersion, dir: finalDir } satisfies ModelArtifacts);
-      await model.setModelVersion(nextVersion);
-      // Load the new version here at once; other processes pick it up on their next request.
-      await model.refresh();
-      return { result: result ?? null, modelVersion: nextVersion };
+      return await runJob(lease.model, job, control, options);
     } finally {
-      await fs.promises.rm(tmpDir, { recursive: true, force: true }).catch(() => {});
+      lease.release();
     }
   };
+}
+
+async function runJob(model: LabelStudioMLBase, job: TrainingJob, control: JobControl, options: JobProcessorOptions): Promise<JobOutcome> {
+  if (typeof model.train !== 'function') {
+    throw new Error(`${model.constructor.name} has no train() method`);
+  }
+  const previousVersion = await model.getModelVersion();
+  const nextVersion = bumpVersion(previousVersion);
+  const projectDir = path.join(options.modelDir, safeSegment(job.projectId));
+  const finalDir = path.join(projectDir, safeSegment(nextVersion));
+  const tmpDir = path.join(projectDir, `.tmp-${safeSegment(job.id)}-${job.attempts}`);
+  // A crashed earlier attempt of this job may have left its temp dir behind.
+  const stalePrefix = `.tmp-${safeSegment(job.id)}-`;
+  for (const name of await fs.promises.readdir(projectDir).catch(() => [] as string[])) {
+    if (name.startsWith(stalePrefix)) await fs.promises.rm(path.join(projectDir, name), { recursive: true, force: true });
+  }
+  await fs.promises.mkdir(tmpDir, { recursive: true });
+  const previous = await model.getJSON<ModelArtifacts>('model_artifacts');
+  let client: LabelStudioClient | undefined;
+  try {
+    const result = await model.train({
+      job,
+      projectId: job.projectId,
+      events: job.events,
+      artifactDir: tmpDir,
+      previousVersion,
+      nextVersion,
+      previousArtifactDir: previous && previous.version === previousVersion ? previous.dir : null,
+      signal: control.signal,
+      progress: control.progress,
+      labelStudio: () => (client ??= new LabelStudioClient({ env: options.env })),
+      logger: model.logger.child({ job: job.id }),
+    });
+    control.signal.throwIfAborted();
+    const text = JSON.stringify(result ?? null);
+    await fsyncTree(tmpDir);
+    await fs.promises.rm(finalDir, { recursive: true, force: true });
+    await fs.promises.rename(tmpDir, finalDir);
+    await fsyncDir(projectDir);
+    await model.set('train_output', text);
+    await model.setJSON('model_artifacts', { version: nextVersion, dir: finalDir } satisfies ModelArtifacts);
+    await model.setModelVersion(nextVersion);
+    // Load the new version here at once; other processes pick it up on their next request.
+    await model.refresh();
+    return { result: result ?? null, modelVersion: nextVersion };
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 async function fsyncTree(dir: string): Promise<void> {

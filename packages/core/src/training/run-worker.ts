@@ -32,6 +32,7 @@ export async function runWorker(
     close: () =>
       (closing ??= (async () => {
         await queue.close();
+        await registry.close();
         await store.close();
         logger.info('lsml worker stopped');
       })()),

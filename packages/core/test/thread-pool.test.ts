@@ -1,0 +1,76 @@
+/**
+ * createThreadPool on real worker threads: a crashing thread fails only its task and is replaced, a
+ * task past its time limit is stopped (its thread terminated), and a full queue pushes back at once.
+ */
+import { fileURLToPath } from 'node:url';
+import { createThreadPool, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool } from '@lsml/core';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const TASKS = fileURLToPath(new URL('./fixtures/thread-tasks.ts', import.meta.url));
+const pools: ThreadPool[] = [];
+const pool = (options: Parameters<typeof createThreadPool>[1]) => {
+  const p = createThreadPool(TASKS, options);
+  pools.push(p);
+  return p;
+};
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.destroy()));
+});
+
+describe('createThreadPool', () => {
+  it('runs tasks off the main thread', async () => {
+    const p = pool({ threads: 2 });
+    const out = await p.run<{ input: unknown; threadId: number }>({ a: 1 });
+    expect(out.input).toEqual({ a: 1 });
+    expect(out.threadId).toBeGreaterThan(0);
+  });
+
+  it('fails only the task whose thread exits, and replaces the thread', async () => {
+    const p = pool({ threads: 1 });
+    const before = await p.run<{ threadId: number }>(1);
+    await expect(p.run(null, { name: 'exit' })).rejects.toThrow(/exited with code: 3/);
+    const after = await p.run<{ threadId: number }>(2);
+    expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('fails only the task whose thread throws an uncaught exception, and keeps serving', async () => {
+    const p = pool({ threads: 1 });
+    await expect(p.run(null, { name: 'crashLater' })).rejects.toThrow(/uncaught in worker/);
+    await expect(p.run('plain', { name: 'fail' })).rejects.toThrow(/^plain$/);
+    expect(await p.run<{ input: unknown }>(3)).toMatchObject({ input: 3 });
+  });
+
+  it('stops a task that runs past its time limit and frees its thread', async () => {
+    const p = pool({ threads: 1, taskTimeoutMs: 200 });
+    const started = Date.now();
+    // Blocks its thread for 20 s unless the pool terminates it.
+    await expect(p.run(20_000, { name: 'spin' })).rejects.toBeInstanceOf(ThreadTaskTimeoutError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The thread is free again: a short task runs (and a per-call limit overrides the pool's).
+    expect(await p.run<number>(300, { name: 'spin', timeoutMs: 10_000 })).toBeGreaterThan(0);
+    await expect(p.run(20_000, { name: 'spin', timeoutMs: 100 })).rejects.toThrow(/longer than 100 ms/);
+  });
+
+  it('an abort from the caller is not reported as a timeout', async () => {
+    const p = pool({ threads: 1, taskTimeoutMs: 5_000 });
+    const ac = new AbortController();
+    const running = p.run(20_000, { name: 'spin', signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('client went away')), 100);
+    const err = await running.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(ThreadTaskTimeoutError);
+  });
+
+  it('rejects at once beyond maxQueue waiting tasks, and completes the ones it accepted', async () => {
+    const p = pool({ threads: 1, maxQueue: 2 });
+    await p.run(0); // the thread is up
+    const accepted = [p.run<number>(300, { name: 'sleep' }), p.run<number>(10, { name: 'sleep' }), p.run<number>(10, { name: 'sleep' })];
+    const started = Date.now();
+    await expect(p.run(10, { name: 'sleep' })).rejects.toBeInstanceOf(ThreadPoolFullError);
+    await expect(p.run(10, { name: 'sleep' })).rejects.toThrow(/2 tasks already wait for 1 thread/);
+    expect(Date.now() - started).toBeLessThan(250);
+    expect((await Promise.all(accepted)).every((id) => id > 0)).toBe(true);
+    // With the queue drained, it accepts again.
+    expect(await p.run<number>(1, { name: 'sleep' })).toBeGreaterThan(0);
+  });
+});
