@@ -91,7 +91,8 @@ export interface TokenizedText {
   readonly offsets: ReadonlyArray<readonly [start: number, end: number] | null>;
   /**
    * Per token: it continues the previous token's word (a `##` piece). Default: a token that starts
-   * exactly where the previous one ended, with no space between, continues its word.
+   * exactly where the previous one ended, letter or digit next to letter or digit, continues its word
+   * (punctuation glued to a word is a word of its own).
    */
   readonly continuesWord?: ArrayLike<boolean>;
 }

@@ -128,7 +128,9 @@ export class SpansReader {
       const o = t.offsets[i];
       // Special tokens ([CLS], [SEP], padding) cover no text and are never part of a span.
       if (!o || o[1] <= o[0]) continue;
-      const continuesWord = t.continuesWord ? Boolean(t.continuesWord[i]) : o[0] === previousEnd && o[0] > 0 && !/\s/.test(text[o[0] - 1] ?? ' ');
+      // Default: a piece glued to the previous token, letter/digit to letter/digit ("bos" + "ton"), is
+      // the same word; punctuation next to a word ("York" + ".") is a word of its own.
+      const continuesWord = t.continuesWord ? Boolean(t.continuesWord[i]) : o[0] === previousEnd && isWordChar(text, o[0] - 1) && isWordChar(text, o[0]);
       previousEnd = o[1];
       tokens.push({ span: { start: o[0], end: o[1] }, probs: probabilities(scores.subarray(i * tags, (i + 1) * tags), mode, false), continuesWord });
     }
@@ -139,6 +141,15 @@ export class SpansReader {
       score: e.score,
     }));
   }
+}
+
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+
+function isWordChar(text: string, index: number): boolean {
+  const code = text.codePointAt(index);
+  // A low surrogate: look at the whole code point that ends here.
+  const c = code !== undefined && code >= 0xdc00 && code <= 0xdfff && index > 0 ? text.codePointAt(index - 1) : code;
+  return c !== undefined && WORD_CHAR.test(String.fromCodePoint(c));
 }
 
 function describe(value: unknown): string {
