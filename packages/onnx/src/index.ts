@@ -47,5 +47,5 @@ export {
   type PaddedSequences,
   type TokenFeedOptions,
 } from './feeds.js';
-export { isProbabilityRow, softmaxRows, toNumbers, toRows, topK, type Scored } from './outputs.js';
+export { softmaxRows, toNumbers, toRows, topK, type Scored } from './outputs.js';
 export { InferenceSession, Tensor } from 'onnxruntime-node';

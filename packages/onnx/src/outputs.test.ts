@@ -1,6 +1,6 @@
 import { Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { isProbabilityRow, softmaxRows, toNumbers, toRows, topK } from './outputs.js';
+import { softmaxRows, toNumbers, toRows, topK } from './outputs.js';
 import { softmax } from './pending-core.js';
 
 describe('output readers', () => {
@@ -21,11 +21,5 @@ describe('output readers', () => {
     expect(Array.from(toNumbers(new Tensor('int64', BigInt64Array.from([3n, -1n]), [2])))).toEqual([3, -1]);
     expect(softmaxRows(t)[1]?.[2]).toBeCloseTo(softmax([4, 5, 6])[2]!, 6);
     expect(() => toNumbers(new Tensor('string', ['a'], [1]))).toThrow(/holds strings/);
-  });
-
-  it('tells probabilities from logits', () => {
-    expect(isProbabilityRow([0.2, 0.8])).toBe(true);
-    expect(isProbabilityRow([2.3, -1])).toBe(false);
-    expect(isProbabilityRow([0.2, 0.2])).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-// Reading model outputs: the numbers of a tensor, its rows, top-k, and whether a row already is a
-// distribution. softmax / sigmoid / argmax are core's (one copy for every adapter).
+// Reading model outputs: the numbers of a tensor, its rows, top-k. softmax / sigmoid / argmax /
+// isProbabilityRow are core's (one copy for every adapter).
 import type { Tensor } from 'onnxruntime-node';
 import { softmax } from './pending-core.js';
 
@@ -36,20 +36,6 @@ export function topK(values: ArrayLike<number>, k: number): Scored[] {
   const all = Array.from({ length: values.length }, (_, index) => ({ index, score: values[index] as number }));
   all.sort((a, b) => b.score - a.score || a.index - b.index);
   return all.slice(0, Math.max(0, k));
-}
-
-/**
- * Whether a row already is a probability distribution (every value in [0, 1], summing to 1), as with
- * models that end in Softmax; otherwise it is taken as logits.
- */
-export function isProbabilityRow(values: ArrayLike<number>, tolerance = 1e-3): boolean {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (!(v >= 0 && v <= 1)) return false;
-    sum += v;
-  }
-  return values.length > 0 && Math.abs(sum - 1) <= tolerance;
 }
 
 /** Softmax over each row of a `[batch, classes]` output. */

@@ -27,3 +27,17 @@ export function argmax(values: ArrayLike<number>): number {
   }
   return best;
 }
+/**
+ * Whether a row already is a probability distribution (every value in [0, 1], summing to 1), as with
+ * models that end in Softmax; otherwise it is taken as logits.
+ */
+export function isProbabilityRow(values: ArrayLike<number>, tolerance = 1e-3): boolean {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(v >= 0 && v <= 1)) return false;
+    sum += v;
+  }
+  return values.length > 0 && Math.abs(sum - 1) <= tolerance;
+}
+

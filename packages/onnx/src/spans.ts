@@ -7,7 +7,7 @@ import { probabilities } from './classes.js';
 import { OnnxError } from './errors.js';
 import type { OnnxModel } from './onnx-model.js';
 import { toNumbers } from './outputs.js';
-import { groupEntities, type TokenScores } from './pending-core.js';
+import { entityTypes, groupEntities, type TokenScores } from './pending-core.js';
 import { abortable, outputInfo, throwIfAborted } from './run-helpers.js';
 import { DEFAULT_BATCHING, type OnnxSpansSettings, type TokenizedText } from './settings.js';
 import type { Feeds, TensorInfo } from './validate-feeds.js';
@@ -22,13 +22,6 @@ export function tokenInputs(settings: OnnxSpansSettings): { ids: string; mask: s
 export function tokenPadValues(settings: OnnxSpansSettings): (inputs: readonly TensorInfo[]) => Record<string, number> {
   const names = Object.values(tokenInputs(settings));
   return (inputs) => Object.fromEntries(inputs.filter((i) => names.includes(i.name)).map((i) => [i.name, 0]));
-}
-
-/** The entity types of BIO/IOB tags, in order of first appearance: `['O', 'B-PER', 'I-PER']` → `['PER']`. */
-export function entityTypes(tags: readonly string[], ignore: readonly string[]): string[] {
-  const types = new Set<string>();
-  for (const tag of tags) if (!ignore.includes(tag)) types.add(/^[BIES]-/.test(tag) ? tag.slice(2) : tag);
-  return [...types];
 }
 
 /** The spans half of an ONNX runtime, bound to one loaded model. */
