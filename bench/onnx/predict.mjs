@@ -1,8 +1,10 @@
-// ONNX adapter benchmark. Needs the built packages (npm run build).
+// ONNX adapter benchmark: backend({ runtime: onnxRuntime(...), head: choicesHead() }) with the adapter's
+// default batching (maxBatchSize 32, maxDelayMs 0). Needs the built packages (npm run build).
 //   P2: POST /predict with 64 tasks, end to end (HTTP, featurising, batching, result building,
 //       validation), against raw session.run on the same 64 feature rows: overhead ratio, target <= 15 %.
 //   P3: 32 concurrent clients sending single-task /predict, micro-batching on vs off: throughput ratio,
 //       target >= 3x.
+// Prints a table, then `SUMMARY {"bench":"onnx","rows":[...]}`; exits 1 when a target is missed.
 // The model is a hashed bag-of-words MLP generated here with seeded weights (8192 → 4096 → 3, 134 MB, not
 // committed): about 0.4 ms of CPU per task batched, light next to a transformer yet heavy enough that
 // inference, not the fixed cost of an HTTP request, is what batching saves. Lighter models (--hidden
@@ -221,3 +223,10 @@ console.table([
 ]);
 console.log(`P2 /predict overhead over raw session.run: ${(overhead * 100).toFixed(1)} % (target <= 15 %: ${overhead <= 0.15 ? 'met' : 'NOT met'})`);
 console.log(`P3 throughput with batching / without: ${ratio.toFixed(2)}x (target >= 3x: ${ratio >= 3 ? 'met' : 'NOT met'})`);
+const round = (x, digits = 2) => Number(x.toFixed(digits));
+const rows = [
+  { name: 'P2 POST /predict 64 tasks, p50 ms (baseline: raw session.run)', value: round(e2eMs), baseline: round(rawMs), ratio: round(e2eMs / rawMs, 3), goal: '<= 1.15', met: e2eMs / rawMs <= 1.15 },
+  { name: `P3 ${CLIENTS} single-task clients, req/s batching on (baseline: off)`, value: Math.round(on.requests.average), baseline: Math.round(off.requests.average), ratio: round(ratio, 2), goal: '>= 3', met: ratio >= 3 },
+];
+console.log(`SUMMARY ${JSON.stringify({ bench: 'onnx', rows })}`);
+if (!rows.every((r) => r.met)) process.exitCode = 1;
