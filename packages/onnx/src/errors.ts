@@ -24,6 +24,22 @@ const STATUS: Record<OnnxErrorCode, number> = {
   disposed: 500,
 };
 
+/** A model input as the model file declares it. */
+export interface DeclaredTensor {
+  /** Element type; `null` for a non-tensor value. */
+  readonly type: Tensor.Type | null;
+  /** Fixed dims as numbers, symbolic dims by name. */
+  readonly shape: ReadonlyArray<number | string>;
+}
+
+/** A tensor as it was given. */
+export interface GivenTensor {
+  /** Its element type. */
+  readonly type: string;
+  /** Its dims. */
+  readonly dims: readonly number[];
+}
+
 /** What an `OnnxError` is about, when it is about something in particular. */
 export interface OnnxErrorDetails {
   /** The model file (absolute path) or `'<bytes>'`. */
@@ -33,9 +49,10 @@ export interface OnnxErrorDetails {
   /** The model input a feed did not fit (`invalid_input`); `''` when the feeds were not an object. */
   readonly input?: string;
   /** What the model declares for that input. */
-  readonly expected?: { readonly type: Tensor.Type | null; readonly shape: ReadonlyArray<number | string> } | null;
+  readonly expected?: DeclaredTensor | null;
   /** What it was given. */
-  readonly actual?: { readonly type: string; readonly dims: readonly number[] } | null;
+  readonly actual?: GivenTensor | null;
+  /** The underlying error (onnxruntime's message), if any. */
   readonly cause?: unknown;
 }
 

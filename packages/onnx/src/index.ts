@@ -16,7 +16,7 @@ export {
   type TokenInputNames,
   type SpanAggregation,
 } from './settings.js';
-export { OnnxError, type OnnxErrorCode, type OnnxErrorDetails } from './errors.js';
+export { OnnxError, type OnnxErrorCode, type OnnxErrorDetails, type DeclaredTensor, type GivenTensor } from './errors.js';
 
 // Featurisers
 export { hashedBagOfWords, murmurhash3, sklearnTokens, type HashedBagOfWordsOptions } from './text-features.js';
@@ -29,6 +29,7 @@ export {
   releaseAllModels,
   sharedModels,
   type OnnxBatchingOptions,
+  type OnnxModelBatching,
   type LoadOnnxModelOptions,
   type OnnxModelStats,
   type OnnxRunOptions,

@@ -31,6 +31,12 @@ export interface OnnxBatchingOptions {
   pad?: PadValues | ((inputs: readonly TensorInfo[]) => PadValues);
 }
 
+/** The batching an `OnnxModel` runs with: `OnnxBatchingOptions` with every default filled in. */
+export interface OnnxModelBatching extends Required<Omit<OnnxBatchingOptions, 'pad'>> {
+  /** Pad values per input name. */
+  pad: PadValues;
+}
+
 /** Options of `loadOnnxModel`: session options, batching and sharing. */
 export interface LoadOnnxModelOptions extends OnnxSessionOptions {
   /**
@@ -81,16 +87,20 @@ export class OnnxModel {
   readonly session: InferenceSession;
   /** Absolute path of the model file, or `'<bytes>'`. */
   readonly source: string;
+  /** The model's inputs as its file declares them (name, element type, shape). */
   readonly inputs: readonly TensorInfo[];
+  /** The model's outputs as its file declares them. */
   readonly outputs: readonly TensorInfo[];
+  /** Input names, in declaration order. */
   readonly inputNames: readonly string[];
+  /** Output names, in declaration order. */
   readonly outputNames: readonly string[];
   /** Providers in use, e.g. `['cpu']`. */
   readonly executionProviders: readonly string[];
   /** Whether the model has a dynamic batch dimension (every input and output). */
   readonly hasBatchDim: boolean;
   /** Effective batching settings; `null` when each `predict` runs alone. */
-  readonly batching: Readonly<Required<Omit<OnnxBatchingOptions, 'pad'>> & { pad: PadValues }> | null;
+  readonly batching: Readonly<OnnxModelBatching> | null;
 
   private readonly batcher: MicroBatcher<Feeds, Feeds> | null;
   private readonly inputBuffers = new BufferPool();

@@ -7,6 +7,7 @@ import { softmax } from './pending-core.js';
 export interface Scored {
   /** Class index in the model's output order. */
   index: number;
+  /** Its score. */
   score: number;
 }
 

@@ -22,6 +22,7 @@ export interface OnnxSessionOptions {
   intraOpNumThreads?: number;
   /** Threads used across operators with `executionMode: 'parallel'`. */
   interOpNumThreads?: number;
+  /** Run independent operators one after another (default) or in parallel on `interOpNumThreads`. */
   executionMode?: 'sequential' | 'parallel';
   /** Default `'all'`. */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -35,6 +36,7 @@ export interface OnnxSessionOptions {
 
 /** A created session and what it was created with. */
 export interface LoadedSession {
+  /** The onnxruntime session. */
   session: InferenceSession;
   /** The providers the session was created with, e.g. `['cpu']` or `['cuda', 'cpu']`. */
   executionProviders: string[];

@@ -28,7 +28,12 @@ export interface OnnxBatchingSettings {
 }
 
 /** Every adapter's batching defaults: `{ maxBatchSize: 32, maxDelayMs: 0 }`. */
-export const DEFAULT_BATCHING = Object.freeze({ maxBatchSize: 32, maxDelayMs: 0 });
+export const DEFAULT_BATCHING: {
+  /** 32 inputs per `session.run` at most. */
+  readonly maxBatchSize: number;
+  /** No added wait. */
+  readonly maxDelayMs: number;
+} = Object.freeze({ maxBatchSize: 32, maxDelayMs: 0 });
 
 /** Settings shared by every output kind. */
 export interface OnnxCommonSettings {
@@ -87,7 +92,9 @@ export interface OnnxClassesSettings extends OnnxCommonSettings {
  * are fed to the model but never become part of a span).
  */
 export interface TokenizedText {
+  /** Token ids, special tokens included. */
   readonly ids: ArrayLike<number | bigint>;
+  /** Per id: `[start, end)` in UTF-16 code units of the text, or `null` for a special token. */
   readonly offsets: ReadonlyArray<readonly [start: number, end: number] | null>;
   /**
    * Per token: it continues the previous token's word (a `##` piece). Default: a token that starts

@@ -9,6 +9,7 @@ function inputError(input: string, expected: OnnxError['expected'], actual: Onnx
 
 /** One model input or output as the model file declares it. */
 export interface TensorInfo {
+  /** The input or output name. */
   name: string;
   /** Element type; `null` for a non-tensor value (a sequence or map, as some sklearn exports have). */
   type: Tensor.Type | null;
