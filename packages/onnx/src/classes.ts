@@ -1,13 +1,12 @@
 // `output: 'classes'`: one text → features (straight into rows of a reusable batch buffer when the
 // model takes a single float32 [batch, width] input) → the shared model's micro-batched run → class
 // scores, as probabilities.
-import type { ClassesOutput, RuntimeInfo } from '@lsml/core';
+import { isProbabilityRow, sigmoid, softmax, type ClassesOutput, type RuntimeInfo } from '@lsml/core';
 import { Tensor } from 'onnxruntime-node';
 import { OnnxError } from './errors.js';
 import { float32Tensor } from './feeds.js';
 import type { OnnxModel } from './onnx-model.js';
 import { toNumbers } from './outputs.js';
-import { isProbabilityRow, sigmoid, softmax } from './pending-core.js';
 import { abortable, outputInfo, throwIfAborted } from './run-helpers.js';
 import { DEFAULT_BATCHING, type OnnxClassesSettings, type ScoreMode } from './settings.js';
 import type { Feeds } from './validate-feeds.js';

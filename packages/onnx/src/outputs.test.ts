@@ -1,7 +1,7 @@
 import { Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { softmaxRows, toNumbers, toRows, topK } from './outputs.js';
-import { softmax } from './pending-core.js';
+import { softmax } from '@lsml/core';
 
 describe('output readers', () => {
   it('topK picks the best classes, first index on ties', () => {

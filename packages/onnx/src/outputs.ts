@@ -1,7 +1,7 @@
 // Reading model outputs: the numbers of a tensor, its rows, top-k. softmax / sigmoid / argmax /
 // isProbabilityRow are core's (one copy for every adapter).
 import type { Tensor } from 'onnxruntime-node';
-import { softmax } from './pending-core.js';
+import { softmax } from '@lsml/core';
 
 /** A class index with its score (`topK`). */
 export interface Scored {

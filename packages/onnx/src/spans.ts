@@ -1,13 +1,12 @@
 // `output: 'spans'`: token classification. Text → the settings' tokenizer (ids + UTF-16 offsets) →
 // int64 token feeds (padded when batched with other texts) → per-token tag scores → core's entity
 // grouping (BIO/IOB prefixes, sub-word aggregation) → character spans.
-import type { RuntimeInfo, Span, SpansOutput } from '@lsml/core';
+import { entityTypes, groupEntities, type RuntimeInfo, type Span, type SpansOutput, type TokenScores } from '@lsml/core';
 import { Tensor } from 'onnxruntime-node';
 import { probabilities } from './classes.js';
 import { OnnxError } from './errors.js';
 import type { OnnxModel } from './onnx-model.js';
 import { toNumbers } from './outputs.js';
-import { entityTypes, groupEntities, type TokenScores } from './pending-core.js';
 import { abortable, outputInfo, throwIfAborted } from './run-helpers.js';
 import { DEFAULT_BATCHING, type OnnxSpansSettings, type TokenizedText } from './settings.js';
 import type { Feeds, TensorInfo } from './validate-feeds.js';
