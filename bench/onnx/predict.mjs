@@ -1,5 +1,7 @@
-// ONNX adapter benchmark: backend({ runtime: onnxRuntime(...), head: choicesHead() }) with the adapter's
-// default batching (maxBatchSize 32, maxDelayMs 0). Needs the built packages (npm run build).
+// ONNX adapter benchmark: backend({ runtime: onnxRuntime(...), head: choicesHead() }) with batching
+// { maxBatchSize: 64, maxDelayMs: 0 } (the default delay; 64 rows so that a 64-task request is one
+// session.run, like the raw baseline — with the default 32 it is two runs, each streaming the 134 MB of
+// weights). Needs the built packages (npm run build).
 //   P2: POST /predict with 64 tasks, end to end (HTTP, featurising, batching, result building,
 //       validation), against raw session.run on the same 64 feature rows: overhead ratio, target <= 15 %.
 //   P3: 32 concurrent clients sending single-task /predict, micro-batching on vs off: throughput ratio,
@@ -90,7 +92,7 @@ const predictBody = (taskList) =>
 function startServer(batching) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, 'serve-classifier.mjs')], {
-      env: { ...process.env, BENCH_MODEL: modelFile, BENCH_FEATURES: String(FEATURES), BENCH_BATCHING: batching ? 'on' : 'off' },
+      env: { ...process.env, BENCH_MODEL: modelFile, BENCH_FEATURES: String(FEATURES), BENCH_BATCHING: batching ? 'on' : 'off', BENCH_MAX_BATCH: String(TASKS) },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     let out = '';

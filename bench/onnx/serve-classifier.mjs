@@ -6,7 +6,8 @@ import { backend, choicesHead, createServer, MemoryStore } from '@lsml/core';
 import { hashedBagOfWords, onnxRuntime } from '@lsml/onnx';
 
 const features = Number(process.env.BENCH_FEATURES);
-// Default: the adapter's own batching defaults (maxBatchSize 32, maxDelayMs 0).
+// The adapter's batching defaults (maxBatchSize 32, maxDelayMs 0) unless BENCH_MAX_BATCH / BENCH_DELAY_MS
+// say otherwise (predict.mjs sets BENCH_MAX_BATCH=64).
 const batching =
   process.env.BENCH_BATCHING === 'off'
     ? false
