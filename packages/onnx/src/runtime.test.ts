@@ -207,3 +207,15 @@ describe('onnxRuntime, spans', () => {
     expect(classifierAsTagger).toMatchObject({ code: 'invalid_settings' });
   });
 });
+
+describe('onnxRuntime lifecycle', () => {
+  it('dispose() during a load releases that load, and the next run loads again', async () => {
+    const rt = classifier();
+    const loading = rt.load();
+    await rt.dispose();
+    await loading;
+    expect(rt.model).toBeUndefined();
+    expect(await rt.run([text('good')])).toHaveLength(1);
+    expect(rt.model?.isReleased).toBe(false);
+  });
+});

@@ -78,6 +78,8 @@ class OnnxRuntimeImpl<O extends OnnxOutputKind> implements OnnxRuntime<O> {
     this.loading = undefined;
     this.loaded = undefined;
     const opened = await loading?.catch(() => undefined);
+    // A load that was in flight has set `loaded` meanwhile: it is this one, being released.
+    if (opened && this.loaded === opened) this.loaded = undefined;
     // Shared models count references: the session is freed when the last runtime lets go.
     await opened?.model.release();
   }
