@@ -12,7 +12,7 @@
 // inference, not the fixed cost of an HTTP request, is what batching saves. Lighter models (--hidden
 // 2048 halves the compute) show lower ratios: the HTTP path's ~1-2 ms per request stays. The P2 table
 // splits the server's time so the adapter's own share is visible. Client and server share the machine.
-// Usage: node bench/onnx/predict.mjs [--features 8192] [--hidden 4096] [--duration 5]
+// Usage: node bench/onnx/predict.mjs [--features 8192] [--hidden 4096] [--duration 5] [--max-batch 64]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -34,6 +34,8 @@ const DURATION = arg('duration', 5);
 const CLASSES = 3;
 const TASKS = 64;
 const CLIENTS = 32;
+// The server's batching.maxBatchSize (default: one 64-task request = one run, like the raw baseline).
+const MAX_BATCH = arg('max-batch', TASKS);
 
 const { encodeModel } = await tsImport(path.join(root, 'scripts/onnx/onnx-writer.ts'), import.meta.url);
 const { hashedBagOfWords, float32Rows } = await import('@lsml/onnx');
@@ -92,7 +94,7 @@ const predictBody = (taskList) =>
 function startServer(batching) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, 'serve-classifier.mjs')], {
-      env: { ...process.env, BENCH_MODEL: modelFile, BENCH_FEATURES: String(FEATURES), BENCH_BATCHING: batching ? 'on' : 'off', BENCH_MAX_BATCH: String(TASKS) },
+      env: { ...process.env, BENCH_MODEL: modelFile, BENCH_FEATURES: String(FEATURES), BENCH_BATCHING: batching ? 'on' : 'off', BENCH_MAX_BATCH: String(MAX_BATCH) },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     let out = '';
