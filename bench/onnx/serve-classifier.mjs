@@ -1,24 +1,31 @@
-// Child process of bench/onnx/predict.mjs: the ONNX classifier backend on an ephemeral port.
+// Child process of bench/onnx/predict.mjs: backend({ runtime: onnxRuntime(...), head: choicesHead() })
+// on an ephemeral port.
 // Env: BENCH_MODEL (path), BENCH_FEATURES, BENCH_BATCHING ('on' | 'off'), BENCH_MAX_BATCH, BENCH_DELAY_MS.
 import http from 'node:http';
-import { createServer, MemoryStore } from '@lsml/core';
-import { hashedBagOfWords, loadOnnxModel, onnxClassifier } from '@lsml/onnx';
+import { backend, choicesHead, createServer, MemoryStore } from '@lsml/core';
+import { hashedBagOfWords, onnxRuntime } from '@lsml/onnx';
 
 const features = Number(process.env.BENCH_FEATURES);
+// The adapter's batching defaults (maxBatchSize 32, maxDelayMs 0) unless BENCH_MAX_BATCH / BENCH_DELAY_MS
+// say otherwise (predict.mjs sets BENCH_MAX_BATCH=64).
 const batching =
   process.env.BENCH_BATCHING === 'off'
     ? false
-    : { maxBatchSize: Number(process.env.BENCH_MAX_BATCH ?? 64), maxDelayMs: Number(process.env.BENCH_DELAY_MS ?? 2) };
+    : {
+        ...(process.env.BENCH_MAX_BATCH ? { maxBatchSize: Number(process.env.BENCH_MAX_BATCH) } : {}),
+        ...(process.env.BENCH_DELAY_MS ? { maxDelayMs: Number(process.env.BENCH_DELAY_MS) } : {}),
+      };
 
-const Backend = onnxClassifier({
-  name: 'BenchClassifier',
+const runtime = onnxRuntime({
   model: process.env.BENCH_MODEL,
   labels: ['negative', 'neutral', 'positive'],
   // Writes each task's features straight into the batch buffer (no per-task allocation or copy).
-  featurize: (text, _task, out) => hashedBagOfWords(text, features, { out }),
+  featurize: (text, out) => hashedBagOfWords(text, features, { out }),
   // One inference thread: the load generator needs the other core.
-  load: { intraOpNumThreads: 1, batching },
+  session: { intraOpNumThreads: 1 },
+  batching,
 });
+const Backend = backend({ name: 'BenchClassifier', runtime, head: choicesHead() });
 
 // Where the time of a request goes, for the parent's report: session.run and the backend's predict().
 const timing = { run: [], predict: [], request: [], before: [], after: [] };
@@ -36,10 +43,11 @@ Backend.prototype.predict = async function (...args) {
     timing.predict.push(performance.now() - start);
   }
 };
-// The backend's setup() gets this same shared model (same file and session options).
-const shared = await loadOnnxModel(process.env.BENCH_MODEL, { intraOpNumThreads: 1, batching });
-const run = shared.session.run.bind(shared.session);
-shared.session.run = async (...args) => {
+// The backend's setup() loads this same runtime (load() is idempotent), so its model is the one served.
+await runtime.load();
+const session = runtime.model.session;
+const run = session.run.bind(session);
+session.run = async (...args) => {
   const start = performance.now();
   try {
     return await run(...args);

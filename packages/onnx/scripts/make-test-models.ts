@@ -7,6 +7,12 @@
 // - text-classifier-fixed.onnx: the same weights with a fixed batch of 1 ([1, 512] → [1, 3]).
 // - token-pooler.onnx: input_ids/attention_mask int64 [batch, sequence] → token_logits [batch, sequence, 3]
 //   and a masked mean "pooled" [batch, 8]: exercises int64 feeds, padding and trimming when batching.
+// - token-tagger.onnx: token classification with hand-set weights — input_ids/attention_mask int64
+//   [batch, sequence] → logits float32 [batch, sequence, 5] over the tags O, B-PER, I-PER, B-LOC, I-LOC:
+//   an embedding lookup (Gather) whose row for each vocabulary word is a one-hot of that word's tag
+//   (scaled), times an identity MatMul, masked by attention_mask. So each known word gets its tag
+//   deterministically (probability e^4 / (e^4 + 4) ≈ 0.932). Its vocabulary and tags go to
+//   token-tagger.vocab.json, for the tests' and the example's whitespace tokenizer.
 // Weights also go to <name>.weights.json so tests can compute references in plain JS.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -191,6 +197,62 @@ function tokenPooler(seed: number): { graph: GraphInit; weights: Record<string, 
   return { graph, weights: { vocab: VOCAB, embed: EMBED, classes: C, E: [...E], Wt: [...Wt] } };
 }
 
+// ---- token tagger: hand-set weights, each word → its tag -------------------------------------------
+
+const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC'] as const;
+// Word → tag. Ids follow this order after the four special tokens; `##ton` is a word piece (Bos + ##ton).
+const TAGGER_WORDS: Array<[string, (typeof TAGS)[number]]> = [
+  ['alice', 'B-PER'],
+  ['bob', 'B-PER'],
+  ['smith', 'I-PER'],
+  ['paris', 'B-LOC'],
+  ['london', 'B-LOC'],
+  ['new', 'B-LOC'],
+  ['york', 'I-LOC'],
+  ['bos', 'B-LOC'],
+  ['##ton', 'I-LOC'],
+  ['met', 'O'],
+  ['in', 'O'],
+  ['lives', 'O'],
+  ['and', 'O'],
+];
+const SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]'];
+const SCALE = 4;
+
+function tokenTagger(): { graph: GraphInit; vocab: { tokens: string[]; tags: readonly string[]; special: Record<string, number> } } {
+  const tokens = [...SPECIAL, ...TAGGER_WORDS.map(([w]) => w)];
+  const T = TAGS.length;
+  const E = new Float32Array(tokens.length * T);
+  tokens.forEach((token, id) => {
+    // Special and unknown tokens are O.
+    const tag = TAGGER_WORDS.find(([w]) => w === token)?.[1] ?? 'O';
+    E[id * T + TAGS.indexOf(tag)] = SCALE;
+  });
+  const W = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) W[i * T + i] = 1;
+  const graph: GraphInit = {
+    name: 'token_tagger',
+    nodes: [
+      { op: 'Gather', inputs: ['E', 'input_ids'], outputs: ['emb'], attributes: { axis: { i: 0 } } }, // [b, s, T]
+      { op: 'MatMul', inputs: ['emb', 'W'], outputs: ['scores'] }, // [b, s, T]
+      { op: 'Cast', inputs: ['attention_mask'], outputs: ['maskf'], attributes: { to: { i: 1 } } }, // [b, s]
+      { op: 'Unsqueeze', inputs: ['maskf', 'axis_last'], outputs: ['mask3'] }, // [b, s, 1]
+      { op: 'Mul', inputs: ['scores', 'mask3'], outputs: ['logits'] },
+    ],
+    inputs: [
+      { name: 'input_ids', type: 'int64', shape: ['batch', 'sequence'] },
+      { name: 'attention_mask', type: 'int64', shape: ['batch', 'sequence'] },
+    ],
+    outputs: [{ name: 'logits', type: 'float32', shape: ['batch', 'sequence', T] }],
+    initializers: [
+      { name: 'E', type: 'float32', dims: [tokens.length, T], data: E },
+      { name: 'W', type: 'float32', dims: [T, T], data: W },
+      { name: 'axis_last', type: 'int64', dims: [1], data: BigInt64Array.from([-1n]) },
+    ],
+  };
+  return { graph, vocab: { tokens, tags: TAGS, special: Object.fromEntries(SPECIAL.map((t, i) => [t, i])) } };
+}
+
 function write(name: string, bytes: Uint8Array, weights?: unknown): void {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, `${name}.onnx`), bytes);
@@ -215,3 +277,7 @@ write('text-classifier', encodeModel({ graph: classifierGraph(mlp, 'batch'), pro
 write('text-classifier-fixed', encodeModel({ graph: { ...classifierGraph(mlp, 1), name: 'text_classifier_fixed' }, producer }));
 const pooler = tokenPooler(7);
 write('token-pooler', encodeModel({ graph: pooler.graph, producer }), pooler.weights);
+const tagger = tokenTagger();
+write('token-tagger', encodeModel({ graph: tagger.graph, producer }));
+fs.writeFileSync(path.join(outDir, 'token-tagger.vocab.json'), `${JSON.stringify(tagger.vocab, null, 2)}\n`);
+console.log('wrote test/models/token-tagger.vocab.json');

@@ -1,213 +1,151 @@
-import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass } from '@lsml/core';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { OnnxClassifierBackend, onnxClassifier, type OnnxClassifierConfig } from './backend.js';
-import { loadOnnxModel, releaseAllModels, sharedModels } from './onnx-model.js';
-import { CLASSIFIER, CLASSIFIER_FIXED, FEATURES, LABELS, referenceClassifier, REVIEWS } from './test-models.test-helper.js';
-import type { Feeds } from './validate-feeds.js';
+// backend({ runtime: onnxRuntime(...), head }) from @lsml/core, served over real HTTP by @lsml/testing's
+// startBackend: Choices from the classifier, Labels spans from the token tagger, the 422 for a label
+// config that does not fit, a task without its text, the protocol cases, and the examples through
+// `lsml start`.
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { backend, choicesHead, createLogger, spansHead } from '@lsml/core';
+import { replayConformanceCases, simulateLabelStudio, startBackend, type RunningBackend } from '@lsml/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TAGGER_TAGS, taggerTokenize } from '../examples/tagger-tokenizer.js';
+import { releaseAllModels } from './onnx-model.js';
+import { onnxRuntime } from './runtime.js';
+import { CLASSIFIER, FEATURES, LABELS, referenceClassifier, REVIEWS, TAGGER } from './test-models.test-helper.js';
 import { hashedBagOfWords } from './text-features.js';
 
-const CONFIG =
-  '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text" choice="single"><Choice value="negative"/><Choice value="neutral"/><Choice value="positive"/></Choices></View>';
-// Different display names, mapped to the model's classes with predicted_values; no "neutral" at all.
-const RENAMED_CONFIG =
-  '<View><Text name="review" value="$body"/><Choices name="mood" toName="review"><Choice value="Thumbs down" predicted_values="negative"/><Choice value="Thumbs up" predicted_values="positive"/></Choices></View>';
+const CHOICES =
+  '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text" choice="single"><Choice value="Negative"/><Choice value="Neutral"/><Choice value="Thumbs up" predicted_values="positive"/></Choices></View>';
+const NER = '<View><Labels name="ner" toName="text"><Label value="Person" predicted_values="PER"/><Label value="LOC"/></Labels><Text name="text" value="$text"/></View>';
+const MISFIT = '<View><Text name="text" value="$text"/><Choices name="topic" toName="text"><Choice value="Sports"/><Choice value="Politics"/></Choices></View>';
 
-const featurize = (text: string) => hashedBagOfWords(text, FEATURES);
-const baseConfig: OnnxClassifierConfig = {
-  model: CLASSIFIER,
-  labels: LABELS,
-  featurize,
-  modelVersion: 'onnx-test-1',
-  load: { batching: { maxDelayMs: 10 } },
-};
-
-/** A task as Label Studio's TaskSimpleSerializer sends it. */
-function lsTask(id: number, data: Record<string, unknown>) {
-  return {
-    id,
-    data,
-    meta: {},
-    created_at: '2024-05-01T10:00:00.000000Z',
-    updated_at: '2024-05-01T10:00:00.000000Z',
-    is_labeled: false,
-    overlap: 1,
-    inner_id: id,
-    total_annotations: 0,
-    cancelled_annotations: 0,
-    total_predictions: 0,
-    comment_count: 0,
-    unresolved_comment_count: 0,
-    last_comment_updated_at: null,
-    project: 1,
-    updated_by: null,
-    file_upload: 3,
-    comment_authors: [],
-    annotations: [],
-    predictions: [],
-  };
-}
-
-const servers: Array<{ close(): Promise<void> }> = [];
-async function serve(Backend: BackendClass) {
-  const server = createServer(Backend, { store: new MemoryStore(), env: {}, logLevel: 'silent' });
-  servers.push(server);
-  const { url } = await server.listen(0, '127.0.0.1');
-  const post = async (route: string, body: unknown) => {
-    const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  return { url, post };
-}
-
-interface WirePrediction {
-  model_version: string | null;
-  score: number | null;
-  result: Array<{ from_name: string; to_name: string; type: string; value: { choices: string[] }; score?: number }>;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const running: RunningBackend[] = [];
 afterAll(async () => {
+  await Promise.all(running.map((b) => b.stop()));
   await releaseAllModels();
 });
 
-describe('onnxClassifier served over HTTP like Label Studio', () => {
-  it('answers /setup and a batch /predict with valid choices predictions and the model numbers', async () => {
-    const { post } = await serve(onnxClassifier({ ...baseConfig, name: 'OnnxSentiment' }));
-    const setup = await post('/setup', { project: '1.1714000000', schema: CONFIG, hostname: 'http://localhost:8080', access_token: 'token', model_version: '' });
-    expect(setup).toEqual({ status: 200, body: { model_version: 'onnx-test-1' } });
+const classifier = () => onnxRuntime({ model: CLASSIFIER, labels: LABELS, featurize: (text, out) => hashedBagOfWords(text, FEATURES, { out }) });
+const tagger = () => onnxRuntime({ output: 'spans', model: TAGGER, labels: TAGGER_TAGS, tokenize: taggerTokenize });
 
-    const tasks = REVIEWS.map((text, i) => lsTask(i + 1, { text }));
-    const res = await post('/predict', { tasks, project: '1.1714000000', label_config: CONFIG, params: { login: null, password: null, context: null } });
-    expect(res.status).toBe(200);
-    const results = res.body.results as WirePrediction[];
-    expect(results).toHaveLength(REVIEWS.length);
+function captureLogs() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'debug', destination }) };
+}
 
-    const li = new LabelInterface(CONFIG);
-    results.forEach((prediction, i) => {
-      expect(validatePrediction(li, prediction)).toEqual({ ok: true, errors: [] });
-      const ref = referenceClassifier(featurize(REVIEWS[i]!)).probabilities;
-      const best = ref.indexOf(Math.max(...ref));
-      expect(prediction.model_version).toBe('onnx-test-1');
-      expect(prediction.result).toEqual([
-        { from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [LABELS[best]] }, score: expect.any(Number) },
-      ]);
-      expect(prediction.score).toBeCloseTo(ref[best]!, 5);
-      expect(prediction.result[0]?.score).toBeCloseTo(ref[best]!, 5);
+async function start(Model: Parameters<typeof startBackend>[0], logger?: ReturnType<typeof createLogger>): Promise<RunningBackend> {
+  const b = await startBackend(Model, { server: { strictValidation: true, ...(logger ? { logger } : {}) } });
+  running.push(b);
+  return b;
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: { results?: unknown[] } & Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as { results?: unknown[] } & Record<string, unknown> };
+}
+
+type ChoicesPrediction = { score: number; model_version: string; result: Array<{ from_name: string; to_name: string; value: { choices: string[] }; score: number }> };
+type SpansPrediction = { result: Array<{ from_name: string; value: { start: number; end: number; text: string; labels: string[] }; score: number }> };
+
+describe('backend({ runtime: onnxRuntime(...), head }) over HTTP', () => {
+  it('choicesHead: each task gets the best class under the config’s label (predicted_values honoured)', async () => {
+    const b = await start(backend({ runtime: classifier(), head: choicesHead(), modelVersion: 'onnx-test-1' }));
+    const texts = REVIEWS.slice(0, 6);
+    const { status, body } = await post(`${b.url}/predict`, { tasks: texts.map((text, i) => ({ id: i + 1, data: { text } })), project: '1.1', label_config: CHOICES });
+    expect(status).toBe(200);
+    const results = body.results as ChoicesPrediction[];
+    expect(results).toHaveLength(texts.length);
+    const configLabel: Record<string, string> = { negative: 'Negative', neutral: 'Neutral', positive: 'Thumbs up' };
+    results.forEach((r, i) => {
+      const { probabilities } = referenceClassifier(hashedBagOfWords(texts[i] as string, FEATURES));
+      const best = probabilities.indexOf(Math.max(...probabilities));
+      expect(r.model_version).toBe('onnx-test-1');
+      expect(r.result).toHaveLength(1);
+      expect(r.result[0]).toMatchObject({ from_name: 'sentiment', to_name: 'text', value: { choices: [configLabel[LABELS[best] as string]] } });
+      expect(r.result[0]!.score).toBeCloseTo(probabilities[best] as number, 4);
     });
-    // The trained test model gets the obvious ones right.
-    expect(results[0]?.result[0]?.value.choices).toEqual(['positive']);
-    expect(results[1]?.result[0]?.value.choices).toEqual(['negative']);
   });
 
-  it("maps model classes to the project's labels with predicted_values, skipping classes the config lacks", async () => {
-    const { post } = await serve(onnxClassifier(baseConfig));
-    const texts = ['I love it, excellent and perfect', 'awful, broken, I hate it', 'the package arrived as expected'];
-    const res = await post('/predict', {
-      tasks: texts.map((body, i) => lsTask(i + 1, { body })),
-      project: '2.1714000000',
-      label_config: RENAMED_CONFIG,
-      params: { login: null, password: null, context: null },
-    });
-    expect(res.status).toBe(200);
-    const results = res.body.results as WirePrediction[];
-    const li = new LabelInterface(RENAMED_CONFIG);
-    results.forEach((p) => expect(validatePrediction(li, p)).toEqual({ ok: true, errors: [] }));
-    expect(results.map((p) => p.result[0]?.value.choices[0])).toEqual(['Thumbs up', 'Thumbs down', expect.stringMatching(/^Thumbs (up|down)$/)]);
-    expect(results[0]?.result[0]).toMatchObject({ from_name: 'mood', to_name: 'review' });
-    // The neutral text: the best of the two mapped classes, scored with its own probability.
-    const ref = referenceClassifier(featurize(texts[2]!)).probabilities;
-    const best = ref[0]! > ref[2]! ? 0 : 2;
-    expect(results[2]?.score).toBeCloseTo(ref[best]!, 5);
+  it('spansHead: known words become labelled spans with the config’s names', async () => {
+    const b = await start(backend({ runtime: tagger(), head: spansHead() }));
+    const text = 'Alice Smith met Bob in New York.';
+    const { status, body } = await post(`${b.url}/predict`, { tasks: [{ id: 7, data: { text } }, { id: 8, data: { text: 'no one here' } }], project: '2.1', label_config: NER });
+    expect(status).toBe(200);
+    const [first, second] = body.results as SpansPrediction[];
+    expect(first!.result.map((r) => [r.value.start, r.value.end, r.value.text, r.value.labels])).toEqual([
+      [0, 11, 'Alice Smith', ['Person']],
+      [16, 19, 'Bob', ['Person']],
+      [23, 31, 'New York', ['LOC']],
+    ]);
+    expect(first!.result.every((r) => r.from_name === 'ner' && r.score > 0.9)).toBe(true);
+    expect(second!.result).toEqual([]);
   });
 
-  it('merges concurrent single-task requests into few session runs, each answered with its own prediction', async () => {
-    const { post } = await serve(onnxClassifier(baseConfig));
-    await post('/setup', { project: '3', schema: CONFIG });
-    const model = await loadOnnxModel(CLASSIFIER);
-    const before = model.stats.runs;
-    const texts = Array.from({ length: 32 }, (_, i) => `${REVIEWS[i % REVIEWS.length]} extra${i}`);
-    const responses = await Promise.all(
-      texts.map((text, i) => post('/predict', { tasks: [lsTask(i, { text })], project: '3', label_config: CONFIG, params: { context: null } })),
-    );
-    const runs = model.stats.runs - before;
-    expect(runs).toBeLessThan(32);
-    responses.forEach((r, i) => {
-      const [prediction] = r.body.results as WirePrediction[];
-      const ref = referenceClassifier(featurize(texts[i]!)).probabilities;
-      expect(prediction?.score).toBeCloseTo(Math.max(...ref), 5);
-    });
-    await model.release();
+  it('answers 422 naming the control for a label config that does not fit the model, at /setup and /predict', async () => {
+    const b = await start(backend({ runtime: classifier(), head: choicesHead() }));
+    const setup = await post(`${b.url}/setup`, { project: '3.1', schema: MISFIT });
+    expect(setup.status).toBe(422);
+    expect(JSON.stringify(setup.body)).toContain('topic');
+    const predict = await post(`${b.url}/predict`, { tasks: [{ id: 1, data: { text: 'good' } }], project: '3.1', label_config: MISFIT });
+    expect(predict.status).toBe(422);
+    expect(JSON.stringify(predict.body)).toContain('topic');
+    // A spans head on a Choices-only config: no <Labels> control to fill.
+    const s = await start(backend({ runtime: tagger(), head: spansHead() }));
+    const spans = await post(`${s.url}/setup`, { project: '4.1', schema: CHOICES });
+    expect(spans.status).toBe(422);
+    expect(JSON.stringify(spans.body)).toMatch(/Labels/);
   });
 
-  it('lets featurize fill the batch buffer in place, with the same numbers', async () => {
-    const rows: Float32Array[] = [];
-    const { post } = await serve(
-      onnxClassifier({
-        ...baseConfig,
-        featurize: (text, _task, out) => {
-          expect(out).toBeInstanceOf(Float32Array);
-          expect(out?.length).toBe(FEATURES);
-          rows.push(out!);
-          return hashedBagOfWords(text, FEATURES, { out });
-        },
-      }),
-    );
-    const model = await loadOnnxModel(CLASSIFIER);
-    const run = vi.spyOn(model.session, 'run');
-    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text })), project: '6', label_config: CONFIG, params: {} });
-    expect(res.status).toBe(200);
-    // One run whose input is the very buffer the rows were written into.
-    expect(run).toHaveBeenCalledTimes(1);
-    expect(((run.mock.calls[0]![0] as Feeds).features!.data as Float32Array).buffer).toBe(rows[0]!.buffer);
-    (res.body.results as WirePrediction[]).forEach((p, i) => {
-      const ref = referenceClassifier(featurize(REVIEWS[i]!)).probabilities;
-      expect(p.score).toBeCloseTo(Math.max(...ref), 5);
-    });
-    run.mockRestore();
-    await model.release();
-  });
-
-  it('serves a model with a fixed batch of 1, one task per run', async () => {
-    const { post } = await serve(onnxClassifier({ ...baseConfig, model: CLASSIFIER_FIXED, featurize: (text, _task, out) => hashedBagOfWords(text, FEATURES, { out }) }));
-    const model = await loadOnnxModel(CLASSIFIER_FIXED);
-    const run = vi.spyOn(model.session, 'run');
-    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text })), project: '7', label_config: CONFIG, params: {} });
-    expect(res.status).toBe(200);
-    expect(run).toHaveBeenCalledTimes(REVIEWS.length);
-    (res.body.results as WirePrediction[]).forEach((p, i) => {
-      const ref = referenceClassifier(featurize(REVIEWS[i]!)).probabilities;
-      expect(p.score).toBeCloseTo(Math.max(...ref), 5);
-    });
-    run.mockRestore();
-    await model.release();
-  });
-
-  it('shares one session between projects and accepts the class form', async () => {
-    class Sentiment extends OnnxClassifierBackend {
-      readonly config = baseConfig;
+  it('gives a task without its text no prediction and a warning, and predicts its batch siblings', async () => {
+    for (const [runtime, head, config] of [
+      [classifier(), choicesHead(), CHOICES],
+      [tagger(), spansHead(), NER],
+    ] as const) {
+      const { lines, logger } = captureLogs();
+      const b = await start(backend({ runtime, head } as Parameters<typeof backend>[0]), logger);
+      const tasks = [
+        { id: 1, data: { text: 'I love it, excellent, Alice' } },
+        { id: 2, data: { title: 'no text field' } },
+        { id: 3, data: { text: 'Bob was awful in Paris' } },
+      ];
+      const { status, body } = await post(`${b.url}/predict`, { tasks, project: '5.1', label_config: config });
+      expect(status).toBe(200);
+      const results = body.results as Array<{ result: unknown[] } | unknown[]>;
+      expect(results).toHaveLength(3);
+      expect(results[1]).toEqual([]);
+      expect((results[0] as { result: unknown[] }).result.length).toBeGreaterThan(0);
+      expect((results[2] as { result: unknown[] }).result.length).toBeGreaterThan(0);
+      const warnings = lines.filter((l) => l.level === 40 && l.task === 2);
+      expect(warnings.map((w) => w.field)).toEqual(['text']);
     }
-    const { post } = await serve(Sentiment);
-    for (const project of ['10', '11', '12']) {
-      const res = await post('/predict', { tasks: [lsTask(1, { text: 'great' })], project, label_config: CONFIG, params: {} });
-      expect(res.status).toBe(200);
-    }
-    const models = await sharedModels();
-    expect(models.filter((m) => m.source === CLASSIFIER)).toHaveLength(1);
   });
 
-  it('fails setup clearly when the label list does not match the model', async () => {
-    const { post } = await serve(onnxClassifier({ ...baseConfig, labels: ['negative', 'positive'] }));
-    const res = await post('/setup', { project: '4', schema: CONFIG });
-    expect(res.status).toBe(500);
-    expect(String(res.body.detail)).toContain('output "probabilities" has 3 classes but 2 labels were given');
+  it('passes the protocol cases and Label Studio’s sequence', async () => {
+    const b = await start(backend({ name: 'OnnxKit', runtime: classifier(), head: choicesHead(), modelVersion: 'onnx-kit-1' }));
+    await replayConformanceCases(b, { labelConfig: CHOICES });
+    const report = await simulateLabelStudio(b, { labelConfig: CHOICES, tasks: REVIEWS.map((text) => ({ text })) });
+    expect(report.modelVersion).toBe('onnx-kit-1');
+    expect(report.predictions).toHaveLength(REVIEWS.length);
   });
 
-  it('fails predict clearly when featurize returns the wrong width', async () => {
-    const { post } = await serve(onnxClassifier({ ...baseConfig, featurize: (text) => hashedBagOfWords(text, 100) }));
-    const res = await post('/predict', { tasks: [lsTask(1, { text: 'hi' })], project: '5', label_config: CONFIG, params: {} });
-    expect(res.status).toBe(500);
-    expect(String(res.body.detail)).toContain('Input "features" expects float32 [batch, 512] but got float32 [1, 100]: dim 1 must be 512');
+  it('the examples serve through `lsml start`', { timeout: 90_000 }, async () => {
+    const [sentiment, entities] = await Promise.all([
+      startBackend(fileURLToPath(new URL('../examples/sentiment.ts', import.meta.url))),
+      startBackend(fileURLToPath(new URL('../examples/entities.ts', import.meta.url))),
+    ]);
+    running.push(sentiment, entities);
+    const s = await simulateLabelStudio(sentiment, {
+      labelConfig: CHOICES.replace('Thumbs up" predicted_values="positive', 'Positive'),
+      tasks: [{ text: 'I love it' }, { text: 'awful, broken' }],
+      modelClass: 'OnnxSentiment',
+    });
+    expect(s.predictions).toHaveLength(2);
+    const e = await simulateLabelStudio(entities, { labelConfig: NER, tasks: [{ text: 'Alice lives in London' }], modelClass: 'OnnxEntities' });
+    expect(JSON.stringify(e.predictions)).toContain('"London"');
   });
 });

@@ -2,6 +2,7 @@
 // ragged sequences to the longest one.
 import { Tensor } from 'onnxruntime-node';
 
+/** Which end of a sequence padding goes to. */
 export type PadSide = 'right' | 'left';
 
 function count(dims: readonly number[]): number {
@@ -45,6 +46,7 @@ export function float32Rows(rows: ReadonlyArray<ArrayLike<number>>, width?: numb
   return new Tensor('float32', out, [rows.length, w]);
 }
 
+/** Options of `padSequences`. */
 export interface PadOptions {
   /** Value for padded positions (default 0). */
   padValue?: number | bigint;
@@ -56,6 +58,7 @@ export interface PadOptions {
   minLength?: number;
 }
 
+/** What `padSequences` returns. */
 export interface PaddedSequences {
   /** int64 `[n, length]`. */
   ids: Tensor;
@@ -63,6 +66,7 @@ export interface PaddedSequences {
   mask: Tensor;
   /** Tokens kept per sequence, after truncation. */
   lengths: number[];
+  /** The padded length (the longest kept sequence, or `minLength`). */
   length: number;
 }
 
@@ -95,9 +99,17 @@ export function attentionMask(lengths: readonly number[], length = lengths.reduc
   return new Tensor('int64', mask, [lengths.length, length]);
 }
 
+/** Options of `tokenFeeds`: padding plus input names. */
 export interface TokenFeedOptions extends PadOptions {
   /** Input names, defaulting to the Hugging Face export's. */
-  names?: { ids?: string; mask?: string; typeIds?: string };
+  names?: {
+    /** Token ids (default `input_ids`). */
+    ids?: string;
+    /** Attention mask (default `attention_mask`). */
+    mask?: string;
+    /** Token type ids (default `token_type_ids`). */
+    typeIds?: string;
+  };
   /** Add an all-zero `token_type_ids` input (BERT-style exports require it). */
   tokenTypeIds?: boolean;
 }

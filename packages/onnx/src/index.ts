@@ -1,33 +1,41 @@
-// @lsml/onnx: serve ONNX models with onnxruntime-node in Label Studio ML backends.
+// @lsml/onnx: ONNX models through onnxruntime-node as runtimes of core's adapter contract.
 
-// Runtime: sessions, options, execution providers
+// The runtime: onnxRuntime(settings) → a core Runtime for backend({ runtime, head })
+export { onnxRuntime, type OnnxRuntime, type OnnxOutputKind } from './runtime.js';
 export {
-  createSession,
-  hasCudaBinaries,
-  supportedProviders,
-  OnnxLoadError,
-  OnnxProviderError,
-  type ExecutionProvider,
-  type LoadedSession,
-  type ModelSource,
-  type OnnxSessionOptions,
-} from './runtime.js';
+  DEFAULT_BATCHING,
+  type OnnxRuntimeSettings,
+  type OnnxCommonSettings,
+  type OnnxClassesSettings,
+  type OnnxSpansSettings,
+  type OnnxBatchingSettings,
+  type Featurize,
+  type ScoreMode,
+  type Tokenize,
+  type TokenizedText,
+  type TokenInputNames,
+  type SpanAggregation,
+} from './settings.js';
+export { OnnxError, type OnnxErrorCode, type OnnxErrorDetails, type DeclaredTensor, type GivenTensor } from './errors.js';
 
-// Models: shared per file, checked runs, micro-batched predictions
+// Featurisers
+export { hashedBagOfWords, murmurhash3, sklearnTokens, type HashedBagOfWordsOptions } from './text-features.js';
+
+// Framework utilities: sessions, execution providers, shared models, feeds and outputs
+export { createSession, hasCudaBinaries, supportedProviders, type ExecutionProvider, type LoadedSession, type OnnxSessionOptions } from './session.js';
 export {
   OnnxModel,
   loadOnnxModel,
   releaseAllModels,
   sharedModels,
-  type BatchingOptions,
+  type OnnxBatchingOptions,
+  type OnnxModelBatching,
   type LoadOnnxModelOptions,
   type OnnxModelStats,
-  type RunOptions,
+  type OnnxRunOptions,
 } from './onnx-model.js';
 export type { PadValues } from './batch-tensors.js';
-export { checkFeeds, formatShape, OnnxInputError, type Feeds, type TensorInfo } from './validate-feeds.js';
-
-// Feeds and outputs
+export { checkFeeds, formatShape, type Feeds, type TensorInfo } from './validate-feeds.js';
 export {
   attentionMask,
   float32Rows,
@@ -40,11 +48,5 @@ export {
   type PaddedSequences,
   type TokenFeedOptions,
 } from './feeds.js';
-export { argmax, isProbabilityRow, sigmoid, softmax, softmaxRows, toNumbers, toRows, topK, type Scored } from './outputs.js';
-export { hashedBagOfWords, murmurhash3, tokenize, type HashedBagOfWordsOptions } from './text-features.js';
-
-// Backend helper
-export { OnnxClassifierBackend, onnxClassifier, type OnnxClassifierConfig, type ScoreMode } from './backend.js';
-
-// onnxruntime's own types, so backends need one import
+export { softmaxRows, toNumbers, toRows, topK, type Scored } from './outputs.js';
 export { InferenceSession, Tensor } from 'onnxruntime-node';

@@ -17,7 +17,8 @@ import {
   TOKEN_POOLER,
 } from './test-models.test-helper.js';
 import { hashedBagOfWords } from './text-features.js';
-import { OnnxInputError, type Feeds } from './validate-feeds.js';
+import { OnnxError } from './errors.js';
+import type { Feeds } from './validate-feeds.js';
 
 const features = (text: string) => hashedBagOfWords(text, FEATURES);
 const item = (text: string): Feeds => ({ features: float32Tensor(features(text), [1, FEATURES]) });
@@ -37,7 +38,7 @@ describe('OnnxModel metadata', () => {
     ]);
     expect(model.inputNames).toEqual(['features']);
     expect(model.hasBatchDim).toBe(true);
-    expect(model.batching).toEqual({ maxBatchSize: 32, maxDelayMs: 2, maxQueueSize: 4096, pad: {} });
+    expect(model.batching).toEqual({ maxBatchSize: 32, maxDelayMs: 0, maxQueueSize: 4096, pad: {} });
     expect(model.executionProviders).toContain('cpu');
 
     const fixed = await loadOnnxModel(CLASSIFIER_FIXED);
@@ -70,7 +71,7 @@ describe('feed checks', () => {
     const run = vi.spyOn(model.session, 'run');
     for (const call of [() => model.run(feeds() as Feeds), () => model.predict(feeds() as Feeds)]) {
       const err = await call().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(OnnxInputError);
+      expect(err).toBeInstanceOf(OnnxError);
       expect((err as Error).message).toMatch(message);
     }
     // Rejected before onnxruntime saw anything.
@@ -82,10 +83,10 @@ describe('feed checks', () => {
     const err = await model
       .run({ input_ids: int64Tensor([1, 2, 3], [1, 3]), attention_mask: int64Tensor([1, 1], [1, 2]) })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OnnxInputError);
-    expect((err as OnnxInputError).input).toBe('attention_mask');
-    expect((err as OnnxInputError).expected).toEqual({ type: 'int64', shape: ['batch', 'sequence'] });
-    expect((err as OnnxInputError).actual).toEqual({ type: 'int64', dims: [1, 2] });
+    expect(err).toBeInstanceOf(OnnxError);
+    expect((err as OnnxError).input).toBe('attention_mask');
+    expect((err as OnnxError).expected).toEqual({ type: 'int64', shape: ['batch', 'sequence'] });
+    expect((err as OnnxError).actual).toEqual({ type: 'int64', dims: [1, 2] });
     expect((err as Error).message).toBe(
       'Input "attention_mask" expects int64 [batch, sequence] but got int64 [1, 2]: dim 1 ("sequence") is 2 but input "input_ids" has 3 for it',
     );

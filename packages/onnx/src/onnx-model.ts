@@ -1,15 +1,23 @@
 // An ONNX model ready to serve: its session, its declared inputs/outputs, checked runs, and dynamic
 // micro-batching of per-item predictions. Loaded once per model file per process and shared.
-import { MicroBatcher } from '@lsml/core';
+import { MicroBatcher, type ModelSource } from '@lsml/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { BufferPool, mergeFeeds, shapeKey, splitOutputs, type PadValues } from './batch-tensors.js';
-import { createSession, resolveSource, type ModelSource, type OnnxSessionOptions } from './runtime.js';
+import { OnnxError } from './errors.js';
+import { createSession, resolveSource, type OnnxSessionOptions } from './session.js';
 import { checkFeeds, isDynamicDim, toTensorInfo, type Feeds, type TensorInfo } from './validate-feeds.js';
 
-export interface BatchingOptions {
+/**
+ * Micro-batching of an `OnnxModel`'s `predict` calls. The defaults are every adapter's
+ * (`capabilities.batching`): at most 32 items per run, no added wait.
+ */
+export interface OnnxBatchingOptions {
   /** Most items merged into one `session.run` (default 32). */
   maxBatchSize?: number;
-  /** How long the first item waits for others (default 2 ms; 0 merges only what arrives in the same turn). */
+  /**
+   * How long the first item waits for others (default 0: items arriving in the same event-loop turn, and
+   * all that queue while a run is busy, are merged — batches grow with load without adding latency).
+   */
   maxDelayMs?: number;
   /** Most items waiting; beyond it `predict` rejects with `QueueFullError` (default 4096). */
   maxQueueSize?: number;
@@ -17,16 +25,25 @@ export interface BatchingOptions {
    * Pad values for inputs whose dynamic non-batch dims may differ between items, e.g.
    * `{ input_ids: 0, attention_mask: 0 }`. Items are padded at the end to the longest, and outputs that
    * share the padded dim's symbol are trimmed back. Without a pad value, only items of equal shape merge.
+   * A function gets the model's inputs and returns the pad values (for settings written before the
+   * model is read).
    */
-  pad?: PadValues;
+  pad?: PadValues | ((inputs: readonly TensorInfo[]) => PadValues);
 }
 
+/** The batching an `OnnxModel` runs with: `OnnxBatchingOptions` with every default filled in. */
+export interface OnnxModelBatching extends Required<Omit<OnnxBatchingOptions, 'pad'>> {
+  /** Pad values per input name. */
+  pad: PadValues;
+}
+
+/** Options of `loadOnnxModel`: session options, batching and sharing. */
 export interface LoadOnnxModelOptions extends OnnxSessionOptions {
   /**
    * Micro-batching of `predict` calls (default on for models whose inputs and outputs all have a dynamic
    * first dim; `false` to run each call alone). Settings of the first load of a shared model win.
    */
-  batching?: BatchingOptions | false;
+  batching?: OnnxBatchingOptions | false;
   /**
    * Share the session with every other load of the same file and session options (default true for
    * paths; models given as bytes are never shared).
@@ -34,6 +51,7 @@ export interface LoadOnnxModelOptions extends OnnxSessionOptions {
   shared?: boolean;
 }
 
+/** Counters of an `OnnxModel` since it was loaded. */
 export interface OnnxModelStats {
   /** `session.run` calls. */
   runs: number;
@@ -43,7 +61,8 @@ export interface OnnxModelStats {
   largestRun: number;
 }
 
-export interface RunOptions {
+/** Options of `OnnxModel.run`. */
+export interface OnnxRunOptions {
   /** Outputs to compute (default all). */
   outputs?: readonly string[];
 }
@@ -54,21 +73,34 @@ function detectBatchDim(inputs: readonly TensorInfo[], outputs: readonly TensorI
   return inputs.length > 0 && all.every((v) => v.type !== null && v.shape.length > 0 && isDynamicDim(v.shape[0]));
 }
 
+/**
+ * An ONNX model ready to serve: its session, declared inputs/outputs, checked runs and micro-batched
+ * per-item predictions. Get one with `loadOnnxModel` (shared per file); `onnxRuntime` uses it inside.
+ *
+ * ```ts
+ * const model = await loadOnnxModel('./model.onnx');
+ * const out = await model.predict({ features: float32Tensor(row, [1, row.length]) });
+ * ```
+ */
 export class OnnxModel {
   /** The underlying onnxruntime session, for anything this wrapper does not cover. */
   readonly session: InferenceSession;
   /** Absolute path of the model file, or `'<bytes>'`. */
   readonly source: string;
+  /** The model's inputs as its file declares them (name, element type, shape). */
   readonly inputs: readonly TensorInfo[];
+  /** The model's outputs as its file declares them. */
   readonly outputs: readonly TensorInfo[];
+  /** Input names, in declaration order. */
   readonly inputNames: readonly string[];
+  /** Output names, in declaration order. */
   readonly outputNames: readonly string[];
   /** Providers in use, e.g. `['cpu']`. */
   readonly executionProviders: readonly string[];
   /** Whether the model has a dynamic batch dimension (every input and output). */
   readonly hasBatchDim: boolean;
   /** Effective batching settings; `null` when each `predict` runs alone. */
-  readonly batching: Readonly<Required<Omit<BatchingOptions, 'pad'>> & { pad: PadValues }> | null;
+  readonly batching: Readonly<OnnxModelBatching> | null;
 
   private readonly batcher: MicroBatcher<Feeds, Feeds> | null;
   private readonly inputBuffers = new BufferPool();
@@ -78,7 +110,7 @@ export class OnnxModel {
   /** Called once the last reference is released (removes the model from the shared cache). */
   onRelease: (() => void) | undefined;
 
-  constructor(session: InferenceSession, init: { source: string; executionProviders: readonly string[]; batching?: BatchingOptions | false }) {
+  constructor(session: InferenceSession, init: { source: string; executionProviders: readonly string[]; batching?: OnnxBatchingOptions | false | undefined }) {
     this.session = session;
     this.source = init.source;
     this.executionProviders = init.executionProviders;
@@ -95,12 +127,14 @@ export class OnnxModel {
     } else {
       this.batching = {
         maxBatchSize: b?.maxBatchSize ?? 32,
-        maxDelayMs: b?.maxDelayMs ?? 2,
+        maxDelayMs: b?.maxDelayMs ?? 0,
         maxQueueSize: b?.maxQueueSize ?? 4096,
-        pad: { ...b?.pad },
+        pad: { ...(typeof b?.pad === 'function' ? b.pad(this.inputs) : b?.pad) },
       };
       for (const name of Object.keys(this.batching.pad)) {
-        if (!this.inputNames.includes(name)) throw new Error(`batching.pad names "${name}", which is not an input of ${this.source} (inputs: ${this.inputNames.join(', ')})`);
+        if (!this.inputNames.includes(name)) {
+          throw new OnnxError('invalid_settings', `batching.pad names "${name}", which is not an input of ${this.source} (inputs: ${this.inputNames.join(', ')})`, { source: this.source });
+        }
       }
       this.batcher = new MicroBatcher<Feeds, Feeds>({
         maxBatchSize: this.batching.maxBatchSize,
@@ -114,17 +148,18 @@ export class OnnxModel {
     }
   }
 
+  /** Runs, items and the largest run so far. */
   get stats(): Readonly<OnnxModelStats> {
     return { ...this.counters };
   }
 
-  /** Throw an `OnnxInputError` naming the input and its expected type/shape unless `feeds` fit the model. */
+  /** Throw an `OnnxError` (`invalid_input`) naming the input and its expected type/shape unless `feeds` fit the model. */
   checkFeeds(feeds: unknown): asserts feeds is Feeds {
     checkFeeds(feeds, this.inputs);
   }
 
   /** One checked `session.run` with these feeds as they are (a whole batch, or one item). */
-  async run(feeds: Feeds, options: RunOptions = {}): Promise<Feeds> {
+  async run(feeds: Feeds, options: OnnxRunOptions = {}): Promise<Feeds> {
     this.assertLive();
     this.checkFeeds(feeds);
     return this.rawRun(feeds, options.outputs);
@@ -192,12 +227,13 @@ export class OnnxModel {
     await this.session.release();
   }
 
+  /** True once the native session is freed. */
   get isReleased(): boolean {
     return this.released;
   }
 
   private assertLive(): void {
-    if (this.released) throw new Error(`ONNX model ${this.source} was released`);
+    if (this.released) throw new OnnxError('disposed', `ONNX model ${this.source} was released`, { source: this.source });
   }
 
   private checkItem(item: Feeds): void {
@@ -205,7 +241,7 @@ export class OnnxModel {
     if (!this.batcher) return;
     // Every input of an item must bring the same number of rows.
     const rows = new Set(this.inputNames.map((n) => (item[n] as Tensor).dims[0]));
-    if (rows.size > 1) throw new Error(`The inputs of one item must have the same first dim (got ${[...rows].join(', ')})`);
+    if (rows.size > 1) throw new OnnxError('invalid_input', `The inputs of one item must have the same first dim (got ${[...rows].join(', ')})`, { source: this.source });
   }
 
   private async rawRun(feeds: Feeds, outputs?: readonly string[]): Promise<Feeds> {

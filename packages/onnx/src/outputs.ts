@@ -1,9 +1,13 @@
-// Reading model outputs: rows of a [batch, classes] tensor, softmax, sigmoid, argmax, top-k.
+// Reading model outputs: the numbers of a tensor, its rows, top-k. softmax / sigmoid / argmax /
+// isProbabilityRow are core's (one copy for every adapter).
 import type { Tensor } from 'onnxruntime-node';
+import { softmax } from '@lsml/core';
 
+/** A class index with its score (`topK`). */
 export interface Scored {
   /** Class index in the model's output order. */
   index: number;
+  /** Its score. */
   score: number;
 }
 
@@ -28,39 +32,6 @@ export function toRows(tensor: Tensor): Array<Float32Array | Float64Array> {
   return Array.from({ length: n }, (_, i) => data.subarray(i * width, (i + 1) * width));
 }
 
-/** Numerically stable softmax. */
-export function softmax(values: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(values.length);
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i] as number);
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const e = Math.exp((values[i] as number) - max);
-    out[i] = e;
-    sum += e;
-  }
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
-  return out;
-}
-
-export function sigmoid(values: ArrayLike<number>): Float32Array {
-  return Float32Array.from(values, (v) => 1 / (1 + Math.exp(-v)));
-}
-
-/** Index of the largest value (the first one on ties); -1 for an empty list. */
-export function argmax(values: ArrayLike<number>): number {
-  let best = -1;
-  let bestValue = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (v > bestValue || best < 0) {
-      best = i;
-      bestValue = v;
-    }
-  }
-  return best;
-}
-
 /** The `k` largest values with their indices, best first. */
 export function topK(values: ArrayLike<number>, k: number): Scored[] {
   const all = Array.from({ length: values.length }, (_, index) => ({ index, score: values[index] as number }));
@@ -68,21 +39,7 @@ export function topK(values: ArrayLike<number>, k: number): Scored[] {
   return all.slice(0, Math.max(0, k));
 }
 
-/**
- * Whether a row already is a probability distribution (every value in [0, 1], summing to 1), as with
- * models that end in Softmax; otherwise it is taken as logits.
- */
-export function isProbabilityRow(values: ArrayLike<number>, tolerance = 1e-3): boolean {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (!(v >= 0 && v <= 1)) return false;
-    sum += v;
-  }
-  return values.length > 0 && Math.abs(sum - 1) <= tolerance;
-}
-
 /** Softmax over each row of a `[batch, classes]` output. */
-export function softmaxRows(tensor: Tensor): Float32Array[] {
+export function softmaxRows(tensor: Tensor): Array<ArrayLike<number>> {
   return toRows(tensor).map((row) => softmax(row));
 }

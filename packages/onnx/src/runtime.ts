@@ -1,185 +1,182 @@
-// Loading onnxruntime-node sessions: session options, execution providers, and one shared session per
-// model file per process.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
+// onnxRuntime(settings): core's `Runtime` over onnxruntime-node. Loads the model lazily (shared per
+// file across projects), micro-batches concurrent runs, and answers normalised outputs — class scores or
+// character spans — that core's task heads turn into Label Studio regions.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InferenceSession, listSupportedBackends } from 'onnxruntime-node';
+import type { LoadOptions, OutputOf, RunOptions, Runtime, RuntimeCapabilities, RuntimeInfo, TextInput } from '@lsml/core';
+import { ClassesReader } from './classes.js';
+import { OnnxError } from './errors.js';
+import { loadOnnxModel, type OnnxModel } from './onnx-model.js';
+import { abortable, throwIfAborted } from './run-helpers.js';
+import { DEFAULT_BATCHING, type OnnxClassesSettings, type OnnxRuntimeSettings, type OnnxSpansSettings } from './settings.js';
+import { SpansReader, tokenPadValues } from './spans.js';
 
-/** Execution providers lsml knows how to check; others are passed to onnxruntime unchecked. */
-export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu' | 'coreml' | 'dml' | (string & {});
-
-export interface OnnxSessionOptions {
-  /**
-   * `'auto'` (default): CUDA when onnxruntime-node has its CUDA binaries and a GPU answers, CPU otherwise.
-   * A list is taken as asked, in order of preference, and a provider that cannot load is an error.
-   */
-  executionProviders?: 'auto' | ReadonlyArray<ExecutionProvider | InferenceSession.ExecutionProviderConfig>;
-  /** Threads used inside one operator (default: onnxruntime's, one per physical core). */
-  intraOpNumThreads?: number;
-  /** Threads used across operators with `executionMode: 'parallel'`. */
-  interOpNumThreads?: number;
-  executionMode?: 'sequential' | 'parallel';
-  /** Default `'all'`. */
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Fix symbolic dims ahead of time, e.g. `{ batch: 1 }`, so onnxruntime can plan static shapes. */
-  freeDimensionOverrides?: Record<string, number>;
-  /** onnxruntime's own log level for this session: 0 verbose … 4 fatal (default 3, errors only). */
-  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
-  /** Anything else onnxruntime accepts; it wins over the fields above. */
-  extra?: InferenceSession.SessionOptions;
-}
-
-/** A requested execution provider is not available on this machine or install. */
-export class OnnxProviderError extends Error {
-  constructor(
-    readonly provider: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OnnxProviderError';
-  }
-}
-
-/** The model file could not be read or parsed by onnxruntime. */
-export class OnnxLoadError extends Error {
-  constructor(
-    readonly source: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'OnnxLoadError';
-  }
-}
-
-export type ModelSource = string | URL | Uint8Array | ArrayBuffer;
-
-export interface LoadedSession {
-  session: InferenceSession;
-  /** The providers the session was created with, e.g. `['cpu']` or `['cuda', 'cpu']`. */
-  executionProviders: string[];
-  /** Absolute path, or `'<bytes>'` for a model given as bytes. */
-  source: string;
-}
-
-const localRequire = createRequire(import.meta.url);
-
-/** Where onnxruntime-node keeps its native libraries for this platform. */
-function ortBinDir(): string | undefined {
-  try {
-    const pkg = localRequire.resolve('onnxruntime-node/package.json');
-    return path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
-  } catch {
-    return undefined;
-  }
-}
-
-/** onnxruntime-node's platform backends (`cpu`, `cuda`, …), whether or not their binaries are installed. */
-export function supportedProviders(): string[] {
-  return listSupportedBackends().map((b) => b.name);
-}
+/** The output kinds an ONNX runtime produces. */
+export type OnnxOutputKind = 'classes' | 'spans';
 
 /**
- * Whether the CUDA provider can be tried: onnxruntime-node lists it for this platform and its provider
- * libraries were installed (its install script skips them with `--onnxruntime-node-install=skip`).
+ * A core `Runtime` over onnxruntime-node (what `onnxRuntime` returns), with the loaded model in view
+ * for instrumentation and tests.
  */
-export function hasCudaBinaries(): boolean {
-  if (!supportedProviders().includes('cuda')) return false;
-  const dir = ortBinDir();
-  return dir !== undefined && fs.existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so'));
+export interface OnnxRuntime<O extends OnnxOutputKind = OnnxOutputKind> extends Runtime<'text', O> {
+  /** The shared model once `load()` has finished; `undefined` before and after `dispose()`. */
+  readonly model: OnnxModel | undefined;
 }
 
-function providerName(p: ExecutionProvider | InferenceSession.ExecutionProviderConfig): string {
-  return typeof p === 'string' ? p : p.name;
+interface Reader<O extends OnnxOutputKind> {
+  readonly info: RuntimeInfo;
+  run(texts: readonly string[], signal: AbortSignal | undefined): Promise<OutputOf<O>[]>;
 }
 
-/** Check a requested provider before onnxruntime fails on it with a less helpful message. */
-function assertProviderAvailable(name: string): void {
-  if (name === 'cpu') return;
-  const supported = supportedProviders();
-  if (!supported.includes(name)) {
-    throw new OnnxProviderError(
-      name,
-      `Execution provider "${name}" is not available in onnxruntime-node on ${process.platform}/${process.arch} ` +
-        `(available: ${supported.join(', ')}). Use executionProviders: 'auto' or ['cpu'].`,
-    );
+class OnnxRuntimeImpl<O extends OnnxOutputKind> implements OnnxRuntime<O> {
+  readonly provider = 'onnx';
+  readonly input = 'text' as const;
+  readonly output: O;
+  readonly modelId: string;
+  readonly capabilities: RuntimeCapabilities;
+
+  private loaded: { model: OnnxModel; reader: Reader<O> } | undefined;
+  private loading: Promise<{ model: OnnxModel; reader: Reader<O> }> | undefined;
+
+  constructor(private readonly settings: OnnxRuntimeSettings) {
+    checkSettings(settings);
+    this.output = (settings.output ?? 'classes') as O;
+    this.modelId = settings.modelId ?? defaultModelId(settings.model);
+    const b = settings.batching;
+    this.capabilities = Object.freeze({
+      batching: b === false ? false : Object.freeze({ maxBatchSize: b?.maxBatchSize ?? DEFAULT_BATCHING.maxBatchSize, maxDelayMs: b?.maxDelayMs ?? DEFAULT_BATCHING.maxDelayMs }),
+      shared: settings.shared ?? true,
+      // onnxruntime runs on its own native threads; the event loop only featurises and reads outputs.
+      threads: 'native',
+      trainable: false,
+    });
   }
-  if ((name === 'cuda' || name === 'tensorrt') && !hasCudaBinaries()) {
-    throw new OnnxProviderError(
-      name,
-      `Execution provider "${name}" was requested but onnxruntime-node's CUDA binaries are not installed ` +
-        `(they are skipped with --onnxruntime-node-install=skip or ONNXRUNTIME_NODE_INSTALL=skip). ` +
-        `Reinstall onnxruntime-node on a machine with CUDA 12, or use executionProviders: 'auto' or ['cpu'].`,
-    );
+
+  get model(): OnnxModel | undefined {
+    return this.loaded?.model;
   }
-}
 
-function toSessionOptions(options: OnnxSessionOptions, providers: InferenceSession.SessionOptions['executionProviders']): InferenceSession.SessionOptions {
-  const o: InferenceSession.SessionOptions = {
-    executionProviders: providers,
-    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-    logSeverityLevel: options.logSeverityLevel ?? 3,
-  };
-  if (options.intraOpNumThreads !== undefined) o.intraOpNumThreads = options.intraOpNumThreads;
-  if (options.interOpNumThreads !== undefined) o.interOpNumThreads = options.interOpNumThreads;
-  if (options.executionMode !== undefined) o.executionMode = options.executionMode;
-  if (options.freeDimensionOverrides !== undefined) o.freeDimensionOverrides = options.freeDimensionOverrides;
-  return { ...o, ...options.extra };
-}
-
-/** Resolve a path or file URL to an absolute path; bytes stay bytes. */
-export function resolveSource(source: ModelSource): string | Uint8Array {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (source instanceof URL || source.startsWith('file:')) return fileURLToPath(source);
-  return path.resolve(source);
-}
-
-async function create(model: string | Uint8Array, options: InferenceSession.SessionOptions): Promise<InferenceSession> {
-  return typeof model === 'string' ? InferenceSession.create(model, options) : InferenceSession.create(model, options);
-}
-
-/**
- * Create an `InferenceSession` (not cached: see `loadOnnxModel` for the shared one). Errors name the file,
- * and the provider when one is missing.
- */
-export async function createSession(source: ModelSource, options: OnnxSessionOptions = {}): Promise<LoadedSession> {
-  const model = resolveSource(source);
-  const label = typeof model === 'string' ? model : '<bytes>';
-  if (typeof model === 'string' && !fs.existsSync(model)) {
-    throw new OnnxLoadError(label, `ONNX model not found: ${model}`);
+  async load(options: LoadOptions = {}): Promise<RuntimeInfo> {
+    return (await this.opened(options)).reader.info;
   }
-  const requested = options.executionProviders ?? 'auto';
 
-  if (requested === 'auto') {
-    if (hasCudaBinaries()) {
-      try {
-        return { session: await create(model, toSessionOptions(options, ['cuda', 'cpu'])), executionProviders: ['cuda', 'cpu'], source: label };
-      } catch {
-        // The binaries are there but no usable GPU/driver: CPU is what 'auto' promises then.
+  async run(inputs: readonly TextInput[], options: RunOptions = {}): Promise<OutputOf<O>[]> {
+    throwIfAborted(options.signal);
+    const texts = inputs.map((input, i) => {
+      if (!input || input.kind !== 'text' || typeof input.text !== 'string') {
+        throw new OnnxError('invalid_input', `Input ${i} must be { kind: 'text', text: string }; an ONNX ${this.output} runtime takes text (got ${describeInput(input)})`);
       }
-    }
-    return { session: await createOrExplain(model, label, toSessionOptions(options, ['cpu'])), executionProviders: ['cpu'], source: label };
+      return input.text;
+    });
+    if (texts.length === 0) return [];
+    const { reader } = await this.opened({ ...(options.signal ? { signal: options.signal } : {}) });
+    return reader.run(texts, options.signal);
   }
 
-  for (const p of requested) assertProviderAvailable(providerName(p));
-  // onnxruntime runs on CPU when given no provider; say so.
-  const providers = (requested.length > 0 ? [...requested] : ['cpu']) as InferenceSession.ExecutionProviderConfig[];
-  const names = providers.map(providerName);
-  const session = await createOrExplain(model, label, toSessionOptions(options, providers), names);
-  return { session, executionProviders: names, source: label };
+  async dispose(): Promise<void> {
+    const loading = this.loading;
+    this.loading = undefined;
+    this.loaded = undefined;
+    const opened = await loading?.catch(() => undefined);
+    // A load that was in flight has set `loaded` meanwhile: it is this one, being released.
+    if (opened && this.loaded === opened) this.loaded = undefined;
+    // Shared models count references: the session is freed when the last runtime lets go.
+    await opened?.model.release();
+  }
+
+  /** The loaded model and its reader, loading once for concurrent callers. */
+  private async opened(options: LoadOptions): Promise<{ model: OnnxModel; reader: Reader<O> }> {
+    throwIfAborted(options.signal);
+    // An abort stops this caller waiting, not the shared load.
+    this.loading ??= this.open(options).catch((err: unknown) => {
+      this.loading = undefined;
+      throw err;
+    });
+    return abortable(this.loading, options.signal);
+  }
+
+  private async open(options: LoadOptions): Promise<{ model: OnnxModel; reader: Reader<O> }> {
+    const s = this.settings;
+    const batching =
+      s.batching === false
+        ? false
+        : {
+            maxBatchSize: this.capabilities.batching ? this.capabilities.batching.maxBatchSize : DEFAULT_BATCHING.maxBatchSize,
+            maxDelayMs: this.capabilities.batching ? this.capabilities.batching.maxDelayMs : DEFAULT_BATCHING.maxDelayMs,
+            ...(s.batching?.maxQueueSize !== undefined ? { maxQueueSize: s.batching.maxQueueSize } : {}),
+            pad: s.batching?.pad ?? (s.output === 'spans' ? tokenPadValues(s) : {}),
+          };
+    const model = await loadOnnxModel(s.model, { ...s.session, batching, shared: s.shared ?? true });
+    try {
+      const reader = (s.output === 'spans' ? new SpansReader(model, s) : new ClassesReader(model, s)) as unknown as Reader<O>;
+      options.logger?.info({ model: model.source, output: this.output, providers: model.executionProviders, batching: model.batching }, 'ONNX model loaded');
+      this.loaded = { model, reader };
+      return this.loaded;
+    } catch (err) {
+      await model.release();
+      throw err;
+    }
+  }
 }
 
-async function createOrExplain(model: string | Uint8Array, label: string, options: InferenceSession.SessionOptions, providers: string[] = ['cpu']): Promise<InferenceSession> {
-  try {
-    return await create(model, options);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const provider = providers.find((p) => p !== 'cpu' && message.toLowerCase().includes(p.toLowerCase()));
-    if (provider) {
-      throw new OnnxProviderError(provider, `Execution provider "${provider}" failed to start for ${label}: ${message}`);
-    }
-    throw new OnnxLoadError(label, `Could not load ONNX model ${label}: ${message}`, { cause: err });
+/**
+ * Serve an ONNX model through onnxruntime-node as a core `Runtime`: pass it with a task head to
+ * `backend()` from `@lsml/core`. The output kind follows the settings: `classes` (default; give
+ * `featurize`) for `choicesHead()`, `spans` (give `tokenize`) for `spansHead()`.
+ *
+ * ```ts
+ * import { backend, choicesHead } from '@lsml/core';
+ * import { hashedBagOfWords, onnxRuntime } from '@lsml/onnx';
+ *
+ * export default backend({
+ *   runtime: onnxRuntime({
+ *     model: './sentiment.onnx',
+ *     labels: ['negative', 'neutral', 'positive'],
+ *     featurize: (text, out) => hashedBagOfWords(text, 512, { out }),
+ *   }),
+ *   head: choicesHead(),
+ * });
+ * ```
+ *
+ * The model is loaded on the first `load()` (or `run()`), shared with every runtime of the same file and
+ * session options, and released by `dispose()` when no other runtime holds it.
+ */
+export function onnxRuntime(settings: OnnxSpansSettings): OnnxRuntime<'spans'>;
+export function onnxRuntime(settings: OnnxClassesSettings): OnnxRuntime<'classes'>;
+export function onnxRuntime(settings: OnnxRuntimeSettings): OnnxRuntime<'classes'> | OnnxRuntime<'spans'>;
+export function onnxRuntime(settings: OnnxRuntimeSettings): OnnxRuntime<'classes'> | OnnxRuntime<'spans'> {
+  return settings.output === 'spans' ? new OnnxRuntimeImpl<'spans'>(settings) : new OnnxRuntimeImpl<'classes'>(settings);
+}
+
+/** Errors a caller would otherwise meet at the first request, thrown when the runtime is built. */
+function checkSettings(s: OnnxRuntimeSettings): void {
+  const fail = (message: string) => new OnnxError('invalid_settings', message);
+  if (s === null || typeof s !== 'object') throw fail('onnxRuntime() needs settings: { model, labels, featurize } or { output: "spans", model, labels, tokenize }');
+  const output: string = s.output ?? 'classes';
+  if (output !== 'classes' && output !== 'spans') throw fail(`output must be 'classes' or 'spans' (got ${JSON.stringify(output)})`);
+  if (typeof s.model !== 'string' && !(s.model instanceof URL) && !(s.model instanceof Uint8Array)) throw fail('model must be a path, a file: URL or the bytes of an .onnx file');
+  if (!Array.isArray(s.labels) || s.labels.length === 0 || !s.labels.every((l) => typeof l === 'string')) {
+    throw fail("labels must be the model's class names (or, for spans, its tags) in output order, as a non-empty array of strings");
   }
+  if (s.output === 'spans') {
+    if (typeof s.tokenize !== 'function') throw fail('spans settings need tokenize(text) → { ids, offsets }');
+  } else if (typeof (s as Partial<OnnxClassesSettings>).featurize !== 'function') {
+    throw fail('classes settings need featurize(text, out?) → features or feeds');
+  }
+  if (s.batching && s.batching.maxBatchSize !== undefined && !(Number.isInteger(s.batching.maxBatchSize) && s.batching.maxBatchSize >= 1)) {
+    throw fail(`batching.maxBatchSize must be an integer >= 1 (got ${s.batching.maxBatchSize})`);
+  }
+  if (s.batching && s.batching.maxDelayMs !== undefined && !(s.batching.maxDelayMs >= 0)) throw fail(`batching.maxDelayMs must be >= 0 (got ${s.batching.maxDelayMs})`);
+}
+
+function defaultModelId(model: OnnxRuntimeSettings['model']): string {
+  if (model instanceof Uint8Array) return 'onnx-model';
+  const file = model instanceof URL || model.startsWith('file:') ? fileURLToPath(model) : model;
+  return path.basename(file);
+}
+
+function describeInput(input: unknown): string {
+  if (input === null || typeof input !== 'object') return String(input);
+  const kind = (input as { kind?: unknown }).kind;
+  return kind === undefined ? 'an object without kind' : `kind ${JSON.stringify(kind)}`;
 }

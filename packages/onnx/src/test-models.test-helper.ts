@@ -82,3 +82,5 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (!(Math.abs(a - e) <= tolerance * Math.max(1, Math.abs(e)))) throw new Error(`index ${i}: ${a} differs from ${e} by more than ${tolerance}`);
   }
 }
+
+export const TAGGER = modelPath('token-tagger.onnx');

@@ -63,11 +63,15 @@ function murmur(bytes: Uint8Array, length: number, seed: number): number {
 // Python's `(?u)\b\w\w+\b`: \w is a letter, a number or "_" (combining marks are not word characters there).
 const TOKEN = /[\p{L}\p{N}_]{2,}/gu;
 
-/** Lowercased tokens of two or more word characters, in order. */
-export function tokenize(text: string): string[] {
+/**
+ * scikit-learn's default `token_pattern` on lowercased text: tokens of two or more word characters, in
+ * order. Not core's `tokenize` on purpose: the hashes must match a model trained in Python.
+ */
+export function sklearnTokens(text: string): string[] {
   return text.toLowerCase().match(TOKEN) ?? [];
 }
 
+/** Options of `hashedBagOfWords`. */
 export interface HashedBagOfWordsOptions {
   /** Give each token the sign of its hash so collisions tend to cancel (default true, like scikit-learn). */
   alternateSign?: boolean;
@@ -88,7 +92,7 @@ export function hashedBagOfWords(text: string, nFeatures: number, options: Hashe
   }
   // Only the touched entries are visited again: wide vectors (2^15+) stay cheap for short texts.
   const touched = new Set<number>();
-  for (const token of tokenize(text)) {
+  for (const token of sklearnTokens(text)) {
     const h = hashToken(token);
     // abs(INT32_MIN) overflows in C; scikit-learn maps it the same way.
     const index = h === -2147483648 ? (2147483647 - (nFeatures - 1)) % nFeatures : Math.abs(h) % nFeatures;

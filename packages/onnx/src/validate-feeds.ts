@@ -1,9 +1,15 @@
 // Checking feeds against the model's declared inputs before onnxruntime sees them: its own errors name
 // neither the input nor the shape it wanted.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { OnnxError } from './errors.js';
+
+function inputError(input: string, expected: OnnxError['expected'], actual: OnnxError['actual'], message: string): OnnxError {
+  return new OnnxError('invalid_input', message, { input, expected, actual });
+}
 
 /** One model input or output as the model file declares it. */
 export interface TensorInfo {
+  /** The input or output name. */
   name: string;
   /** Element type; `null` for a non-tensor value (a sequence or map, as some sklearn exports have). */
   type: Tensor.Type | null;
@@ -11,20 +17,8 @@ export interface TensorInfo {
   shape: ReadonlyArray<number | string>;
 }
 
+/** Model inputs or outputs by name. */
 export type Feeds = Record<string, Tensor>;
-
-/** A feed does not match the model: names the input, what it expects and what it got. */
-export class OnnxInputError extends Error {
-  constructor(
-    readonly input: string,
-    readonly expected: { type: Tensor.Type | null; shape: ReadonlyArray<number | string> } | null,
-    readonly actual: { type: string; dims: readonly number[] } | null,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OnnxInputError';
-  }
-}
 
 export function toTensorInfo(meta: InferenceSession.ValueMetadata): TensorInfo {
   return meta.isTensor ? { name: meta.name, type: meta.type, shape: [...meta.shape] } : { name: meta.name, type: null, shape: [] };
@@ -52,19 +46,19 @@ export function isDynamicDim(d: number | string | undefined): boolean {
 }
 
 /**
- * Throw an `OnnxInputError` unless `feeds` has exactly the model's inputs, each a tensor of the declared
+ * Throw an `OnnxError` (`invalid_input`) unless `feeds` has exactly the model's inputs, each a tensor of the declared
  * type, rank and fixed dims, with every symbolic dim the same size wherever it appears.
  */
 export function checkFeeds(feeds: unknown, inputs: readonly TensorInfo[]): asserts feeds is Feeds {
   const expectedList = inputs.map((i) => `${i.name} (${describeInfo(i)})`).join(', ');
   if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
-    throw new OnnxInputError('', null, null, `Feeds must be an object of input name → Tensor; the model's inputs are ${expectedList}`);
+    throw inputError('', null, null, `Feeds must be an object of input name → Tensor; the model's inputs are ${expectedList}`);
   }
   const given = feeds as Record<string, unknown>;
   const known = new Set(inputs.map((i) => i.name));
   for (const name of Object.keys(given)) {
     if (!known.has(name)) {
-      throw new OnnxInputError(name, null, null, `Unknown input "${name}": the model's inputs are ${expectedList}`);
+      throw inputError(name, null, null, `Unknown input "${name}": the model's inputs are ${expectedList}`);
     }
   }
   // Symbol → [size, input that fixed it, dim index], to report which input disagrees with which.
@@ -74,7 +68,7 @@ export function checkFeeds(feeds: unknown, inputs: readonly TensorInfo[]): asser
     const expected = { type: info.type, shape: info.shape };
     if (value === undefined) {
       const names = Object.keys(given);
-      throw new OnnxInputError(
+      throw inputError(
         info.name,
         expected,
         null,
@@ -83,11 +77,11 @@ export function checkFeeds(feeds: unknown, inputs: readonly TensorInfo[]): asser
     }
     if (!isTensor(value)) {
       const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
-      throw new OnnxInputError(info.name, expected, null, `Input "${info.name}" must be a Tensor of ${describeInfo(info)}; got ${kind}`);
+      throw inputError(info.name, expected, null, `Input "${info.name}" must be a Tensor of ${describeInfo(info)}; got ${kind}`);
     }
     const actual = { type: value.type, dims: value.dims };
     const fail = (why: string) =>
-      new OnnxInputError(
+      inputError(
         info.name,
         expected,
         actual,

@@ -32,4 +32,16 @@ describe('{{className}} as Label Studio sees it', () => {
       expect(['Positive', 'Negative', 'Neutral']).toContain(p.result[0]!.value.choices[0]);
     }
   });
+
+  it('gives a task without its text no prediction, and predicts the rest of the batch', async () => {
+    const res = await fetch(`${backend.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tasks: [{ id: 1, data: { text: 'excellent' } }, { id: 2, data: {} }], project: '1.1', label_config: LABEL_CONFIG }),
+    });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Array<{ result?: unknown[] } | unknown[]> };
+    expect(results[0]).toMatchObject({ result: [{ from_name: 'sentiment', type: 'choices' }] });
+    expect(results[1]).toEqual([]);
+  });
 });
