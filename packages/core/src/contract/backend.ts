@@ -169,7 +169,7 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         }
         // Other lsml errors (a misfit config, an aborted request) fail the request with their status.
         if (LsmlError.is(err)) throw err;
-        this.logger.warn({ task: task.id ?? null, field: bound.toName, err }, 'No prediction for this task: its input could not be read');
+        this.logger.warn({ task: task.id ?? null, field: bound.field ?? bound.toName, err }, 'No prediction for this task: its input could not be read');
         return null;
       }
     }

@@ -101,6 +101,7 @@ export function choicesHead(options: ChoicesHeadOptions = {}): TaskHead<'text' |
       return {
         fromName: control.name,
         toName: object.name,
+        field,
         labels: configLabels,
         async toInput(task: Task, request: HeadRequest): Promise<InputOf<'text' | 'image'>> {
           if (image) {
