@@ -162,6 +162,8 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
       try {
         return await bound.toInput(task, request);
       } catch (err) {
+        // An aborted request stops here rather than predicting the rest for nobody.
+        request.signal?.throwIfAborted();
         if (err instanceof TaskInputError || (LsmlError.is(err) && err.code === 'task_input')) {
           const e = err as TaskInputError;
           this.logger.warn({ task: task.id ?? null, field: e.field }, `No prediction for this task: ${e.message}`);
