@@ -109,11 +109,12 @@ export function choicesHead(options: ChoicesHeadOptions = {}): TaskHead<'text' |
         async toInput(task: Task, request: HeadRequest): Promise<InputOf<'text' | 'image'>> {
           if (image) {
             const spec = binding.runtime.image ?? {};
-            return readTaskImage(task, field, spec, {
+            const img: ImageInput = await readTaskImage(task, field, spec, {
               ...(options.decodeImage ? { decode: options.decodeImage } : {}),
               ...(options.media ? { media: options.media } : {}),
               ...(request.signal ? { signal: request.signal } : {}),
-            }) satisfies Promise<ImageInput>;
+            });
+            return candidateLabels ? { ...img, candidateLabels } : img;
           }
           const input: TextInput = { kind: 'text', text: textOf(task, field), ...(candidateLabels ? { candidateLabels } : {}) };
           return input;
