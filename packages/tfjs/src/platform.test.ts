@@ -5,11 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTfjsRuntime, initTfjs, resetTfjsRuntimeForTests, TfjsBackendError, type TfjsRuntime } from './runtime.js';
+import { TfjsError } from './errors.js';
+import { getTfjsPlatform, initTfjs, resetTfjsPlatformForTests, type TfjsPlatform } from './platform.js';
 import { runTsx } from './spawn-tsx.test-helper.js';
-import { TextClassifier } from './text-classifier.js';
+import { saveTextModel } from './text-model-files.js';
 
-const CHILD = fileURLToPath(new URL('./runtime-child.test-helper.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./platform-child.test-helper.ts', import.meta.url));
 const require = createRequire(import.meta.url);
 let root: string;
 let stubDir: string;
@@ -51,12 +52,12 @@ describe('backend selection', () => {
     expect(rt).toMatchObject({ backend: 'wasm', source: 'auto', nativePackage: null, tfjsVersion: tf.version.tfjs });
     expect(rt.skipped).toEqual([{ backend: 'tensorflow', reason: expect.stringMatching(/^neither .* is installed \(npm install @tensorflow\/tfjs-node\)/) }]);
     expect(tf.getBackend()).toBe('wasm');
-    expect(getTfjsRuntime()).toBe(rt);
+    expect(getTfjsPlatform()).toBe(rt);
     expect(logs).toEqual([[expect.objectContaining({ tfjsBackend: 'wasm', source: 'auto' }), 'TF.js backend: wasm']]);
   });
 
   it('keeps the first choice for later auto calls and switches on an explicit one', async () => {
-    const before = getTfjsRuntime();
+    const before = getTfjsPlatform();
     expect(await initTfjs()).toBe(before);
     expect(await initTfjs({ backend: 'cpu' })).toMatchObject({ backend: 'cpu', source: 'option' });
     expect(await initTfjs({ env: { LSML_TFJS_BACKEND: 'WASM' } })).toMatchObject({ backend: 'wasm', source: 'env' });
@@ -65,7 +66,7 @@ describe('backend selection', () => {
 
   it('rejects unknown names and an explicit backend that is unavailable', async () => {
     await expect(initTfjs({ env: { LSML_TFJS_BACKEND: 'gpu' } })).rejects.toThrow('LSML_TFJS_BACKEND: unknown TF.js backend "gpu" (use tensorflow, wasm, cpu or auto)');
-    await expect(initTfjs({ backend: 'tensorflow' })).rejects.toThrow(TfjsBackendError);
+    await expect(initTfjs({ backend: 'tensorflow' })).rejects.toThrow(TfjsError);
     await expect(initTfjs({ env: { LSML_TFJS_BACKEND: 'tensorflow' } })).rejects.toThrow(
       /^TF.js backend "tensorflow" \(LSML_TFJS_BACKEND\) is unavailable: neither @tensorflow\/tfjs-node nor @tensorflow\/tfjs-node-gpu is installed/,
     );
@@ -73,7 +74,7 @@ describe('backend selection', () => {
   });
 
   it('falls back when tfjs-node is installed but broken', async () => {
-    resetTfjsRuntimeForTests();
+    resetTfjsPlatformForTests();
     const warnings: Array<string | undefined> = [];
     const rt = await initTfjs({ resolveFrom: [brokenDir], logger: { info: () => {}, warn: (_o, m) => void warnings.push(m) } });
     expect(rt.backend).toBe('wasm');
@@ -82,28 +83,29 @@ describe('backend selection', () => {
   });
 
   it('takes the tensorflow path when tfjs-node resolves, and models run on it', async () => {
-    resetTfjsRuntimeForTests();
+    resetTfjsPlatformForTests();
     const rt = await initTfjs({ resolveFrom: [stubDir] });
     expect(rt).toMatchObject({ backend: 'tensorflow', source: 'auto', nativePackage: '@tensorflow/tfjs-node', skipped: [] });
     expect(tf.getBackend()).toBe('tensorflow');
-    const clf = await TextClassifier.create({ labels: ['yes', 'no'], vectorizer: { dims: 32 } });
-    const result = await clf.train(
-      Array.from({ length: 40 }, (_, i) => ({ text: i % 2 ? 'yes indeed' : 'no way', label: i % 2 ? 'yes' : 'no' })),
-      { epochs: 5 },
-    );
-    expect(result.backend).toBe('tensorflow');
-    expect((await clf.predict(['yes indeed']))[0]?.label).toBe('yes');
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, activation: 'softmax' })] });
+    const probs = model.predict(tf.ones([1, 4])) as tf.Tensor;
+    expect(probs.shape).toEqual([1, 2]);
     const dir = path.join(root, 'saved-on-tensorflow');
-    await clf.model.save(`file://${dir}`); // our file:// router, since this tfjs-node registers none
+    await model.save(`file://${dir}`); // our file:// router, since this tfjs-node registers none
     expect((await fs.readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
-    clf.dispose();
+    // The text classifier's files are written through the same platform.
+    const textDir = path.join(root, 'text-on-tensorflow');
+    await saveTextModel({ labels: ['no', 'yes'], vectorizer: { dims: 8, ngramRange: [1, 1], lowercase: true, sublinearTf: true, norm: 'l2', seed: 0 }, weights: new Float32Array(16), bias: new Float32Array(2), temperature: 1 }, textDir);
+    expect((await fs.readdir(textDir)).sort()).toEqual(['model.json', 'vectorizer.json', 'weights.bin']);
+    tf.dispose([probs]);
+    model.dispose();
   });
 
   it('takes it by default in a fresh process whose project has tfjs-node, unless the env overrides', async () => {
     const auto = await runTsx(CHILD, [], { cwd: stubDir, env: { LSML_TFJS_BACKEND: undefined } });
     expect(auto.stderr).toBe('');
-    expect(JSON.parse(auto.stdout) as TfjsRuntime).toMatchObject({ backend: 'tensorflow', nativePackage: '@tensorflow/tfjs-node', source: 'auto' });
+    expect(JSON.parse(auto.stdout) as TfjsPlatform).toMatchObject({ backend: 'tensorflow', nativePackage: '@tensorflow/tfjs-node', source: 'auto' });
     const forced = await runTsx(CHILD, [], { cwd: stubDir, env: { LSML_TFJS_BACKEND: 'cpu' } });
-    expect(JSON.parse(forced.stdout) as TfjsRuntime).toMatchObject({ backend: 'cpu', source: 'env', skipped: [] });
+    expect(JSON.parse(forced.stdout) as TfjsPlatform).toMatchObject({ backend: 'cpu', source: 'env', skipped: [] });
   });
 });

@@ -117,7 +117,7 @@ class TextClassifierRuntime implements TfjsTextRuntime {
 
   private info(): RuntimeInfo {
     const labels = this.model?.labels ?? this.settings.labels;
-    return labels ? { labels: [...labels] } : {};
+    return { ...(labels ? { labels: [...labels] } : {}), ...(this.model ? {} : { untrained: true }) };
   }
 
   async run(inputs: readonly TextInput[], options: RunOptions = {}): Promise<ClassesOutput[]> {
