@@ -1,3 +1,5 @@
+import { tokenize } from '@lsml/core';
+
 // Hashed n-gram bag-of-words: text → fixed-size vector with no vocabulary to fit or ship. Unlike an
 // Embedding layer it trains on every backend (wasm lacks UnsortedSegmentSum) and in milliseconds.
 
@@ -35,27 +37,6 @@ export const DEFAULT_VECTORIZER_CONFIG: Readonly<TextVectorizerConfig> = Object.
 
 /** The file beside `model.json` that holds the vectoriser's configuration. */
 export const VECTORIZER_FILE = 'vectorizer.json';
-
-// Letters, marks and digits, with inner apostrophes/hyphens kept (don't, e-mail); emoji count as words.
-const WORD = /[\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+)*|\p{Extended_Pictographic}/gu;
-// Scripts written without spaces: each character is a token (bigrams then approximate words).
-const UNSPACED = /(\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana})/u;
-
-/** Unicode-aware tokens: NFKC-normalised, optionally lower-cased. */
-export function tokenize(text: string, options: { lowercase?: boolean } = {}): string[] {
-  let t = text.normalize('NFKC');
-  if (options.lowercase ?? true) t = t.toLowerCase();
-  const out: string[] = [];
-  for (const m of t.matchAll(WORD)) {
-    const word = m[0];
-    if (UNSPACED.test(word)) {
-      for (const part of word.split(UNSPACED)) if (part) out.push(part);
-    } else {
-      out.push(word);
-    }
-  }
-  return out;
-}
 
 /** FNV-1a over UTF-16 code units: fast, stable across platforms and versions. */
 export function fnv1a32(s: string, seed = 0): number {
@@ -103,6 +84,7 @@ export class HashedNgramVectorizer {
 
   /** The tokens of a text under this configuration. */
   tokenize(text: string): string[] {
+    // Core's one tokenizer ('words' style: NFKC Unicode words, emoji, unspaced scripts per character).
     return tokenize(text, { lowercase: this.config.lowercase });
   }
 
