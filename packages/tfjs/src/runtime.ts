@@ -122,6 +122,7 @@ class TextClassifierRuntime implements TfjsTextRuntime {
 
   async run(inputs: readonly TextInput[], options: RunOptions = {}): Promise<ClassesOutput[]> {
     options.signal?.throwIfAborted();
+    if (inputs.length === 0) return [];
     const model = this.model; // in-flight calls keep the version they started with
     if (!model) throw new TfjsError('not_loaded', 'The TF.js text classifier has no model yet: train it on annotations, restore a saved version, or pass settings.model');
     const texts = inputs.map((input, i) => {
