@@ -135,7 +135,20 @@ class TextClassifierRuntime implements TfjsTextRuntime {
     let probabilities: Float32Array[];
     const pool = this.pool;
     if (pool) {
-      probabilities = await Promise.all(chunks.map((chunk) => this.onWorker<Float32Array>(pool, 'predict', { model, texts: chunk } satisfies PredictTask, options.signal)));
+      // A window of two chunks per thread rather than all at once: a training job queued meanwhile
+      // gets a thread between chunks instead of waiting for a whole 20,000-task request, and an abort
+      // stops submitting (one abort listener per call, not one per chunk).
+      const signal = options.signal;
+      probabilities = new Array<Float32Array>(chunks.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < chunks.length) {
+          signal?.throwIfAborted();
+          const i = next++;
+          probabilities[i] = await this.onWorker<Float32Array>(pool, 'predict', { model, texts: chunks[i]! } satisfies PredictTask, undefined);
+        }
+      };
+      await abortable(Promise.all(Array.from({ length: Math.min(chunks.length, pool.threads * 2) }, lane)), signal);
     } else {
       probabilities = [];
       for (const chunk of chunks) {
@@ -223,6 +236,17 @@ class TextClassifierRuntime implements TfjsTextRuntime {
       throw new TfjsError('worker_failed', `TF.js text classifier worker failed in ${name}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
   }
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function modelName(source: string | URL): string {
