@@ -33,11 +33,24 @@ export interface SaveFilesOptions {
 export interface LoadModelOptions {
   /** For http(s) sources: headers, credentials… (passed to fetch). */
   requestInit?: RequestInit;
+  /** The fetch to use (default: global `fetch`). */
   fetchFunc?: typeof fetch;
 }
 
 /** What `loadModel` found: a Layers or a Graph model. */
-export type LoadedModel = { type: 'layers'; model: tf.LayersModel } | { type: 'graph'; model: tf.GraphModel };
+export type LoadedModel =
+  | {
+      /** A Layers model (Keras-style topology). */
+      type: 'layers';
+      /** The loaded model. */
+      model: tf.LayersModel;
+    }
+  | {
+      /** A Graph model (converted SavedModel / frozen graph). */
+      type: 'graph';
+      /** The loaded model. */
+      model: tf.GraphModel;
+    };
 
 /** True for an http(s) URL. */
 export function isHttpSource(source: ModelLocation): boolean {
@@ -45,7 +58,12 @@ export function isHttpSource(source: ModelLocation): boolean {
 }
 
 /** `dir`, `dir/model.json`, `file:///abs/dir` or `file://relative/dir` → the directory and its model.json. */
-export function resolveModelPath(source: ModelLocation): { dir: string; modelJson: string } {
+export function resolveModelPath(source: ModelLocation): {
+  /** The model's directory. */
+  dir: string;
+  /** Its model.json. */
+  modelJson: string;
+} {
   let p = String(source);
   if (p.startsWith('file://')) {
     // tfjs-node accepts `file://relative`, so keep that style working next to proper file URLs.

@@ -22,7 +22,9 @@ export type NativePackage = (typeof NATIVE_PACKAGES)[number];
 
 /** Pino-compatible subset, so `this.logger` of a backend can be passed as is. */
 export interface TfjsLogger {
+  /** Which backend was chosen. */
   info(obj: object, msg?: string): void;
+  /** tfjs-node installed but broken. */
   warn(obj: object, msg?: string): void;
 }
 
@@ -34,6 +36,7 @@ export interface InitTfjsOptions {
   env?: Record<string, string | undefined>;
   /** Directories to resolve tfjs-node from (default: this package, then the working directory). */
   resolveFrom?: readonly string[];
+  /** Where to log the choice (default: nowhere). */
   logger?: TfjsLogger;
   /** `tf.enableProdMode()`: skips debug checks and the "install tfjs-node" banner (default true). */
   prodMode?: boolean;
@@ -41,14 +44,22 @@ export interface InitTfjsOptions {
 
 /** What was chosen and why; exposed for logs and metrics. */
 export interface TfjsPlatform {
+  /** The backend in use. */
   backend: TfjsBackendName;
   /** Where the choice came from. */
   source: 'option' | 'env' | 'auto';
   /** The package behind `tensorflow`, when that backend is active. */
   nativePackage: NativePackage | null;
   /** Backends tried before the chosen one, with the reason each was skipped. */
-  skipped: Array<{ backend: TfjsBackendName; reason: string }>;
+  skipped: Array<{
+    /** A backend tried first. */
+    backend: TfjsBackendName;
+    /** Why it was not used. */
+    reason: string;
+  }>;
+  /** `tf.version.tfjs`. */
   tfjsVersion: string;
+  /** Time the selection took. */
   initMs: number;
 }
 

@@ -52,7 +52,26 @@ export interface TfjsRuntimeSettings {
 }
 
 /** The defaults `tfjsRuntime` applies. */
-export const TFJS_RUNTIME_DEFAULTS = Object.freeze({
+export const TFJS_RUNTIME_DEFAULTS: Readonly<{
+  /** `modelId` without a `model`. */
+  modelId: string;
+  /** Features: 2^18 hash buckets, unigrams + bigrams (the rest as `DEFAULT_VECTORIZER_CONFIG`). */
+  vectorizer: Readonly<Pick<TextVectorizerConfig, 'dims' | 'ngramRange'>>;
+  /** Inverse L2 strength. */
+  c: number;
+  /** L-BFGS iterations per fit. */
+  maxIterations: number;
+  /** Fit a temperature. */
+  calibrate: boolean;
+  /** Share held out. */
+  validationSplit: number;
+  /** Seed of the held-out split. */
+  seed: number;
+  /** Continue from the served model. */
+  warmStart: boolean;
+  /** Texts per worker task. */
+  chunkSize: number;
+}> = Object.freeze({
   modelId: 'tfjs-text-classifier',
   vectorizer: Object.freeze({ dims: 1 << 18, ngramRange: [1, 2] as [number, number] }),
   c: 100,

@@ -9,9 +9,11 @@ import { HashedNgramVectorizer, type SparseRows, type TextVectorizerConfig } fro
 export interface TextModel {
   /** Class names, in output order. */
   readonly labels: readonly string[];
+  /** The features the weights were fitted on (saved as `vectorizer.json`). */
   readonly vectorizer: TextVectorizerConfig;
   /** `dims × labels.length`, row-major (TF.js Dense kernel layout). */
   readonly weights: Float32Array;
+  /** One bias per class. */
   readonly bias: Float32Array;
   /** Scores are softmax(logits / temperature); 1 = uncalibrated. */
   readonly temperature: number;
@@ -34,11 +36,17 @@ export interface TextTrainMetrics {
   readonly valExamples: number;
   /** Accuracy on the held-out examples of the model fitted without them; null without a split. */
   readonly valAccuracy: number | null;
+  /** The fitted softmax temperature (1 = none fitted). */
   readonly temperature: number;
+  /** L-BFGS iterations, both fits together. */
   readonly iterations: number;
+  /** Mean cross-entropy on the training examples at the end. */
   readonly loss: number;
+  /** Whether the last fit reached the gradient tolerance within `maxIterations`. */
   readonly converged: boolean;
+  /** Whether the fit started from the previous model's weights. */
   readonly warmStart: boolean;
+  /** Vectorising + fitting + calibrating, in the thread that ran it. */
   readonly durationMs: number;
 }
 

@@ -9,6 +9,7 @@ export interface TextVectorizerConfig {
   dims: number;
   /** Smallest and largest n-gram, in tokens: [1, 2] is unigrams + bigrams. */
   ngramRange: [number, number];
+  /** Lower-case before tokenising. */
   lowercase: boolean;
   /** Count c becomes 1 + ln(c), so one repeated word does not dominate. */
   sublinearTf: boolean;
@@ -20,8 +21,11 @@ export interface TextVectorizerConfig {
 
 /** What `vectorizer.json` holds: the whole mapping, since a hashing vectoriser has no vocabulary. */
 export interface TextVectorizerJSON extends TextVectorizerConfig {
+  /** The vectoriser kind. */
   type: 'hashed-ngram';
+  /** Version of this file format. */
   formatVersion: 1;
+  /** The hash of the n-grams. */
   hash: 'fnv1a-32';
 }
 
@@ -54,10 +58,15 @@ export function fnv1a32(s: string, seed = 0): number {
  * text classifier trains and predicts on.
  */
 export interface SparseRows {
+  /** Number of rows (texts). */
   readonly rows: number;
+  /** Number of columns (hash buckets). */
   readonly cols: number;
+  /** `rows + 1` offsets into `indices` / `values`. */
   readonly indptr: Int32Array;
+  /** Column of each non-zero. */
   readonly indices: Int32Array;
+  /** Value of each non-zero. */
   readonly values: Float32Array;
 }
 
