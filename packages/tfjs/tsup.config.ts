@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // text-worker runs in core's worker threads (runtime.ts points the pool at dist/text-worker.js).
+  entry: { index: 'src/index.ts', 'text-worker': 'src/text-worker.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGraphModel, loadLayersModel, loadModel, ModelFileError, saveModel, writeDirAtomic } from './file-io.js';
-import { initTfjs } from './runtime.js';
+import { TfjsError } from './errors.js';
+import { loadGraphModel, loadLayersModel, loadModel, saveModel, writeDirAtomic } from './file-io.js';
+import { initTfjs } from './platform.js';
 
 let root: string;
 beforeAll(async () => {
@@ -94,9 +95,9 @@ describe('file-system IO', () => {
   it('names the missing model.json, and points at a copy left by an interrupted save', async () => {
     const dir = path.join(root, 'missing');
     const err = await loadLayersModel(dir).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModelFileError);
-    expect((err as ModelFileError).message).toBe(`Model file not found: ${path.join(dir, 'model.json')}`);
-    expect((err as ModelFileError).file).toBe(path.join(dir, 'model.json'));
+    expect(err).toBeInstanceOf(TfjsError);
+    expect((err as TfjsError).message).toBe(`Model file not found: ${path.join(dir, 'model.json')}`);
+    expect((err as TfjsError).file).toBe(path.join(dir, 'model.json'));
     // A crash between the two renames of a replace: only the old copy exists.
     const model = smallModel();
     await saveModel(model, path.join(root, '.missing.old-1-abcd'));

@@ -5,43 +5,65 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { TfjsError } from './errors.js';
 
+/** The file name of a TF.js model's topology + weights manifest. */
 export const MODEL_JSON = 'model.json';
+/** The weights file `saveModel` writes. */
 export const WEIGHTS_BIN = 'weights.bin';
 
-/** A model file that is missing, unreadable or inconsistent; `file` is the path at fault. */
-export class ModelFileError extends Error {
-  override name = 'ModelFileError';
-  constructor(
-    message: string,
-    readonly file: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+/** A model file that is missing, unreadable or inconsistent: `TfjsError` `model_load`, naming the file. */
+function modelFileError(message: string, file: string, options: { cause?: unknown } = {}): TfjsError {
+  return new TfjsError('model_load', message, { file, cause: options.cause });
 }
 
-export type ModelSource = string | URL;
+/**
+ * Where TF.js model files live: a directory, its `model.json`, a `file:` URL, or an http(s) URL of
+ * `model.json`. (Core's `ModelLocation` also allows bytes; TF.js models are several files, so not here.)
+ */
+export type ModelLocation = string | URL;
 
+/** Options of `saveModel` / `fileSystem`. */
 export interface SaveFilesOptions {
   /** More files written in the same atomic step, e.g. `{ 'vectorizer.json': '…' }`. */
   extraFiles?: Record<string, string | Uint8Array>;
 }
 
+/** Options of the loaders (http(s) sources). */
 export interface LoadModelOptions {
   /** For http(s) sources: headers, credentials… (passed to fetch). */
   requestInit?: RequestInit;
+  /** The fetch to use (default: global `fetch`). */
   fetchFunc?: typeof fetch;
 }
 
-export type LoadedModel = { type: 'layers'; model: tf.LayersModel } | { type: 'graph'; model: tf.GraphModel };
+/** What `loadModel` found: a Layers or a Graph model. */
+export type LoadedModel =
+  | {
+      /** A Layers model (Keras-style topology). */
+      type: 'layers';
+      /** The loaded model. */
+      model: tf.LayersModel;
+    }
+  | {
+      /** A Graph model (converted SavedModel / frozen graph). */
+      type: 'graph';
+      /** The loaded model. */
+      model: tf.GraphModel;
+    };
 
-export function isHttpSource(source: ModelSource): boolean {
+/** True for an http(s) URL. */
+export function isHttpSource(source: ModelLocation): boolean {
   return /^https?:\/\//i.test(String(source));
 }
 
 /** `dir`, `dir/model.json`, `file:///abs/dir` or `file://relative/dir` → the directory and its model.json. */
-export function resolveModelPath(source: ModelSource): { dir: string; modelJson: string } {
+export function resolveModelPath(source: ModelLocation): {
+  /** The model's directory. */
+  dir: string;
+  /** Its model.json. */
+  modelJson: string;
+} {
   let p = String(source);
   if (p.startsWith('file://')) {
     // tfjs-node accepts `file://relative`, so keep that style working next to proper file URLs.
@@ -52,7 +74,7 @@ export function resolveModelPath(source: ModelSource): { dir: string; modelJson:
 }
 
 /** An IOHandler (save and load) for a model directory, usable with `model.save()` and `tf.load*Model()`. */
-export function fileSystem(source: ModelSource, options: SaveFilesOptions = {}): tf.io.IOHandler {
+export function fileSystem(source: ModelLocation, options: SaveFilesOptions = {}): tf.io.IOHandler {
   const { dir, modelJson } = resolveModelPath(source);
   return {
     save: (artifacts) => saveArtifacts(dir, artifacts, options),
@@ -164,22 +186,22 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
     if (isCode(err, 'ENOENT', 'ENOTDIR')) {
       const leftover = await findInterruptedSave(dir);
       const hint = leftover ? ` (an interrupted save left a complete copy in ${leftover})` : '';
-      throw new ModelFileError(`Model file not found: ${modelJsonPath}${hint}`, modelJsonPath, { cause: err });
+      throw modelFileError(`Model file not found: ${modelJsonPath}${hint}`, modelJsonPath, { cause: err });
     }
-    throw new ModelFileError(`Cannot read model file ${modelJsonPath}: ${(err as Error).message}`, modelJsonPath, { cause: err });
+    throw modelFileError(`Cannot read model file ${modelJsonPath}: ${(err as Error).message}`, modelJsonPath, { cause: err });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(`Corrupt model file ${modelJsonPath}: ${(err as Error).message}`, modelJsonPath, { cause: err });
+    throw modelFileError(`Corrupt model file ${modelJsonPath}: ${(err as Error).message}`, modelJsonPath, { cause: err });
   }
   if (!isRecord(json) || !isRecord(json.modelTopology)) {
-    throw new ModelFileError(`Corrupt model file ${modelJsonPath}: no "modelTopology" object, so not a TF.js model.json`, modelJsonPath);
+    throw modelFileError(`Corrupt model file ${modelJsonPath}: no "modelTopology" object, so not a TF.js model.json`, modelJsonPath);
   }
   const manifest = json.weightsManifest ?? [];
   if (!Array.isArray(manifest) || !manifest.every((g) => isRecord(g) && Array.isArray(g.paths) && Array.isArray(g.weights))) {
-    throw new ModelFileError(`Corrupt model file ${modelJsonPath}: "weightsManifest" must be a list of {paths, weights}`, modelJsonPath);
+    throw modelFileError(`Corrupt model file ${modelJsonPath}: "weightsManifest" must be a list of {paths, weights}`, modelJsonPath);
   }
   const modelJSON = { ...json, weightsManifest: manifest } as unknown as tf.io.ModelJSON;
   return tf.io.getModelArtifactsForJSON(modelJSON, async (groups) => {
@@ -191,13 +213,13 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
       for (const rel of group.paths) {
         const file = path.resolve(dir, rel);
         if (path.relative(dir, file).startsWith('..')) {
-          throw new ModelFileError(`Corrupt model file ${modelJsonPath}: weight path "${rel}" points outside the model directory`, modelJsonPath);
+          throw modelFileError(`Corrupt model file ${modelJsonPath}: weight path "${rel}" points outside the model directory`, modelJsonPath);
         }
         let buf: Buffer;
         try {
           buf = await fs.readFile(file);
         } catch (err) {
-          throw new ModelFileError(`Weight file ${isCode(err, 'ENOENT') ? 'not found' : 'unreadable'}: ${file} (listed in ${modelJsonPath})`, file, { cause: err });
+          throw modelFileError(`Weight file ${isCode(err, 'ENOENT') ? 'not found' : 'unreadable'}: ${file} (listed in ${modelJsonPath})`, file, { cause: err });
         }
         files.push(file);
         groupBytes += buf.byteLength;
@@ -206,7 +228,7 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
       const expected = expectedBytes(group.weights);
       if (expected !== null && expected !== groupBytes) {
         const where = files.length === 1 ? files[0]! : files.join(', ');
-        throw new ModelFileError(`Corrupt weight file ${where}: ${groupBytes} bytes, but ${modelJsonPath} declares ${expected}`, files[0] ?? modelJsonPath);
+        throw modelFileError(`Corrupt weight file ${where}: ${groupBytes} bytes, but ${modelJsonPath} declares ${expected}`, files[0] ?? modelJsonPath);
       }
       specs.push(...group.weights);
     }
@@ -239,7 +261,7 @@ async function findInterruptedSave(dir: string): Promise<string | null> {
 }
 
 /** The artifacts of a model directory or http(s) model.json URL. */
-export async function loadModelArtifacts(source: ModelSource, options: LoadModelOptions = {}): Promise<tf.io.ModelArtifacts> {
+export async function loadModelArtifacts(source: ModelLocation, options: LoadModelOptions = {}): Promise<tf.io.ModelArtifacts> {
   if (isHttpSource(source)) {
     let url = String(source);
     if (url.endsWith('/')) url += MODEL_JSON;
@@ -247,13 +269,13 @@ export async function loadModelArtifacts(source: ModelSource, options: LoadModel
     // TF.js reads the body of a failed weight request as weights ("should have 3072 values but has 0").
     const checked = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const res = await base(input, init);
-      if (!res.ok) throw new ModelFileError(`Cannot fetch ${String(input)}: HTTP ${res.status}`, String(input));
+      if (!res.ok) throw modelFileError(`Cannot fetch ${String(input)}: HTTP ${res.status}`, String(input));
       return res;
     };
     const artifacts = await tf.io.http(url, { requestInit: options.requestInit, fetchFunc: checked as typeof fetch }).load!();
     const expected = artifacts.weightSpecs ? expectedBytes(artifacts.weightSpecs) : null;
     const got = artifacts.weightData === undefined ? 0 : tf.io.CompositeArrayBuffer.join(artifacts.weightData).byteLength;
-    if (expected !== null && expected !== got) throw new ModelFileError(`Corrupt weights for ${url}: ${got} bytes, but model.json declares ${expected}`, url);
+    if (expected !== null && expected !== got) throw modelFileError(`Corrupt weights for ${url}: ${got} bytes, but model.json declares ${expected}`, url);
     return artifacts;
   }
   return readModelArtifacts(resolveModelPath(source).modelJson);
@@ -268,7 +290,7 @@ function isGraphTopology(artifacts: tf.io.ModelArtifacts): boolean {
 const fromArtifacts = (artifacts: tf.io.ModelArtifacts): tf.io.IOHandler => ({ load: async () => artifacts });
 
 /** Load a model directory or URL, whichever kind it holds. */
-export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
+export async function loadModel(source: ModelLocation, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const artifacts = await loadModelArtifacts(source, options);
   return isGraphTopology(artifacts)
     ? { type: 'graph', model: await tf.loadGraphModel(fromArtifacts(artifacts)) }
@@ -276,21 +298,21 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 }
 
 /** Load a Layers model (`model.json` + shards) from a directory, file:// or http(s) URL. */
-export async function loadLayersModel(source: ModelSource, options: LoadModelOptions = {}): Promise<tf.LayersModel> {
+export async function loadLayersModel(source: ModelLocation, options: LoadModelOptions = {}): Promise<tf.LayersModel> {
   const loaded = await loadModel(source, options);
   if (loaded.type !== 'layers') {
     loaded.model.dispose();
-    throw new ModelFileError(`${String(source)} holds a graph model; load it with loadGraphModel`, String(source));
+    throw modelFileError(`${String(source)} holds a graph model; load it with loadGraphModel`, String(source));
   }
   return loaded.model;
 }
 
 /** Load a Graph model (converted SavedModel / frozen graph) from a directory, file:// or http(s) URL. */
-export async function loadGraphModel(source: ModelSource, options: LoadModelOptions = {}): Promise<tf.GraphModel> {
+export async function loadGraphModel(source: ModelLocation, options: LoadModelOptions = {}): Promise<tf.GraphModel> {
   const loaded = await loadModel(source, options);
   if (loaded.type !== 'graph') {
     loaded.model.dispose();
-    throw new ModelFileError(`${String(source)} holds a layers model; load it with loadLayersModel`, String(source));
+    throw modelFileError(`${String(source)} holds a layers model; load it with loadLayersModel`, String(source));
   }
   return loaded.model;
 }

@@ -1,11 +1,18 @@
-// @lsml/tfjs: TF.js models that load, predict, train on annotations and save, in Label Studio ML backends.
-export * as tf from '@tensorflow/tfjs';
+// @lsml/tfjs: the TF.js adapter of the lsml contract — `tfjsRuntime(settings)`, a trainable text
+// classifier that `backend({ runtime, head })` from @lsml/core serves.
 
+// ---- The adapter (same nouns in every adapter package) ----------------------------------------------
+export { tfjsRuntime, type TfjsTextRuntime, type TfjsTrainOutput } from './runtime.js';
+export { TFJS_RUNTIME_DEFAULTS, type TfjsRuntimeSettings } from './settings.js';
+export { TfjsError, type TfjsErrorCode } from './errors.js';
+
+// ---- Framework utilities ----------------------------------------------------------------------------
+/** TF.js itself (`@tensorflow/tfjs`), the copy this package initialises. */
+export * as tf from '@tensorflow/tfjs';
 export {
   initTfjs,
-  getTfjsRuntime,
+  getTfjsPlatform,
   parseBackendChoice,
-  TfjsBackendError,
   BACKEND_ENV_VAR,
   WASM_PATH_ENV_VAR,
   NATIVE_PACKAGES,
@@ -14,9 +21,8 @@ export {
   type TfjsBackendChoice,
   type TfjsBackendName,
   type TfjsLogger,
-  type TfjsRuntime,
-} from './runtime.js';
-
+  type TfjsPlatform,
+} from './platform.js';
 export {
   fileSystem,
   loadModel,
@@ -29,44 +35,21 @@ export {
   registerFileSystemRouters,
   resolveModelPath,
   isHttpSource,
-  ModelFileError,
   MODEL_JSON,
   WEIGHTS_BIN,
   type LoadedModel,
   type LoadModelOptions,
-  type ModelSource,
+  type ModelLocation,
   type SaveFilesOptions,
 } from './file-io.js';
-
-export {
-  trainModel,
-  splitTrainValidation,
-  seededPermutation,
-  formatProgressBar,
-  type EarlyStoppingOptions,
-  type TrainMetrics,
-  type TrainOptions,
-  type TrainProgress,
-} from './train.js';
-
 export {
   HashedNgramVectorizer,
-  tokenize,
   fnv1a32,
   DEFAULT_VECTORIZER_CONFIG,
   VECTORIZER_FILE,
+  type SparseRows,
   type TextVectorizerConfig,
   type TextVectorizerJSON,
 } from './text-vectorizer.js';
-
-export {
-  TextClassifier,
-  fitTemperature,
-  type ClassPrediction,
-  type ClassifierTrainOptions,
-  type ClassifierTrainResult,
-  type TextClassifierOptions,
-  type TextExample,
-} from './text-classifier.js';
-
-export { TfjsTextClassifier, EXAMPLES_KEY, type ChoicesTextTag, type TrainClassifierOptions, type TfjsTrainOutput } from './backend.js';
+export { loadTextModel, saveTextModel } from './text-model-files.js';
+export type { TextModel, TextTrainMetrics } from './text-model.js';

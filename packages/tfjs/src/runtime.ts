@@ -1,219 +1,286 @@
-// Backend selection and initialisation: tfjs-node (native TensorFlow) when it resolves, else the wasm
-// backend (binaries ship inside its npm package), else the pure-JS cpu backend.
-import { createRequire } from 'node:module';
+// tfjsRuntime(settings): the @lsml/tfjs half of the adapter contract — a trainable text classifier
+// (hashed n-grams → logistic regression, calibrated) whose work runs in worker threads and whose
+// versions are TF.js Layers models on disk.
+import { createThreadPool, type ClassesOutput, type LoadOptions, type RunOptions, type RuntimeInfo, type RuntimeTrainOptions, type TextInput, type ThreadPool, type TrainableRuntime, type TrainingExample } from '@lsml/core';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
-import { registerFileSystemRouters } from './file-io.js';
+import { TfjsError } from './errors.js';
+import { initTfjs } from './platform.js';
+import { TFJS_RUNTIME_DEFAULTS, type TfjsRuntimeSettings } from './settings.js';
+import { loadTextModel, saveTextModel, sharedTextModel } from './text-model-files.js';
+import { classifyTexts, trainTextModel, type TextModel, type TextTrainConfig, type TextTrainMetrics } from './text-model.js';
+import { DEFAULT_VECTORIZER_CONFIG, HashedNgramVectorizer, type TextVectorizerConfig } from './text-vectorizer.js';
+import type { PredictTask, TrainTask } from './text-worker.js';
 
-export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type TfjsBackendChoice = TfjsBackendName | 'auto';
+/** The runtime `tfjsRuntime` returns: text in, class scores out, trainable. */
+export type TfjsTextRuntime = TrainableRuntime<'text', 'classes'>;
 
-/** The environment variable that overrides the backend (`tensorflow`, `wasm`, `cpu` or `auto`). */
-export const BACKEND_ENV_VAR = 'LSML_TFJS_BACKEND';
-
-/**
- * The environment variable naming the folder the wasm backend reads its `.wasm` binaries from (default:
- * `@tensorflow/tfjs-backend-wasm`'s own `dist/`). For bundled deployments that ship the binaries
- * elsewhere; a folder without them makes wasm fail to start, and `auto` falls back to cpu.
- */
-export const WASM_PATH_ENV_VAR = 'LSML_TFJS_WASM_PATH';
-
-/** The optional peer packages that provide the `tensorflow` backend, preferred first. */
-export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
-export type NativePackage = (typeof NATIVE_PACKAGES)[number];
-
-/** Pino-compatible subset, so `this.logger` of a backend can be passed as is. */
-export interface TfjsLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
-export interface InitTfjsOptions {
-  /** Wins over `LSML_TFJS_BACKEND`; `auto` (the default) picks the fastest that works. */
-  backend?: TfjsBackendChoice;
-  /** Where to read `LSML_TFJS_BACKEND` (default `process.env`). */
-  env?: Record<string, string | undefined>;
-  /** Directories to resolve tfjs-node from (default: this package, then the working directory). */
-  resolveFrom?: readonly string[];
-  logger?: TfjsLogger;
-  /** `tf.enableProdMode()`: skips debug checks and the "install tfjs-node" banner (default true). */
-  prodMode?: boolean;
-}
-
-/** What was chosen and why; exposed for logs and metrics. */
-export interface TfjsRuntime {
-  backend: TfjsBackendName;
-  /** Where the choice came from. */
-  source: 'option' | 'env' | 'auto';
-  /** The package behind `tensorflow`, when that backend is active. */
-  nativePackage: NativePackage | null;
-  /** Backends tried before the chosen one, with the reason each was skipped. */
-  skipped: Array<{ backend: TfjsBackendName; reason: string }>;
-  tfjsVersion: string;
-  initMs: number;
-}
-
-export class TfjsBackendError extends Error {
-  override name = 'TfjsBackendError';
-}
-
-const BACKENDS: readonly TfjsBackendName[] = ['tensorflow', 'wasm', 'cpu'];
-
-let current: TfjsRuntime | null = null;
-// Serialises initialisations: tf.setBackend is global, so two concurrent switches would race.
-let queue: Promise<unknown> = Promise.resolve();
-let wasmPathsSet = false;
-
-/** The runtime chosen by the last successful `initTfjs`, or null before one. */
-export function getTfjsRuntime(): TfjsRuntime | null {
-  return current;
-}
-
-/** Parse a backend name from an option or the environment; throws on anything unknown. */
-export function parseBackendChoice(value: string, origin: string): TfjsBackendChoice {
-  const v = value.trim().toLowerCase();
-  if (v === 'auto' || (BACKENDS as readonly string[]).includes(v)) return v as TfjsBackendChoice;
-  throw new TfjsBackendError(`${origin}: unknown TF.js backend "${value}" (use tensorflow, wasm, cpu or auto)`);
+/** What `train` returns (core stores it as the job's `train_output`). */
+export interface TfjsTrainOutput extends TextTrainMetrics {
+  /** Examples trained on. */
+  readonly examples: number;
+  /** Examples left out: no label of `labels`, or no text. */
+  readonly skippedExamples: number;
+  /** The classes learned, in output order. */
+  readonly labels: readonly string[];
+  /** `worker` or `event-loop`: where the fit ran. */
+  readonly ranOn: 'worker' | 'event-loop';
 }
 
 /**
- * Pick and initialise the TF.js backend. Idempotent: a later call without an explicit backend (option
- * or env) returns the runtime already chosen; an explicit different one switches the global engine.
+ * A trainable TF.js text classifier for the adapter contract: `TextInput` → `ClassesOutput` (one
+ * calibrated probability per class). Vectorising, scoring and training run in worker threads (core's
+ * `createThreadPool`), so a 20,000-task prediction or a retraining never blocks `/health`.
+ *
+ * ```ts
+ * import { backend, choicesHead } from '@lsml/core';
+ * import { tfjsRuntime } from '@lsml/tfjs';
+ *
+ * export default backend({
+ *   runtime: () => tfjsRuntime({ vectorizer: { ngramRange: [1, 1] } }), // one classifier per project
+ *   head: choicesHead(),
+ *   training: { trainEvery: 10 },
+ * });
+ * ```
  */
-export function initTfjs(options: InitTfjsOptions = {}): Promise<TfjsRuntime> {
-  const run = queue.then(() => init(options));
-  queue = run.catch(() => undefined);
-  return run;
+export function tfjsRuntime(settings: TfjsRuntimeSettings = {}): TfjsTextRuntime {
+  return new TextClassifierRuntime(settings);
 }
 
-async function init(options: InitTfjsOptions): Promise<TfjsRuntime> {
-  const env = options.env ?? process.env;
-  const fromEnv = env[BACKEND_ENV_VAR];
-  const source: TfjsRuntime['source'] = options.backend ? 'option' : fromEnv ? 'env' : 'auto';
-  const requested = options.backend
-    ? parseBackendChoice(options.backend, 'initTfjs({ backend })')
-    : fromEnv
-      ? parseBackendChoice(fromEnv, BACKEND_ENV_VAR)
-      : 'auto';
+class TextClassifierRuntime implements TfjsTextRuntime {
+  readonly provider = 'tfjs';
+  readonly input = 'text' as const;
+  readonly output = 'classes' as const;
+  readonly modelId: string;
+  readonly capabilities: TfjsTextRuntime['capabilities'];
 
-  // An explicit request switches backends; `auto` keeps whatever an earlier call chose.
-  if (current && (requested === current.backend || requested === 'auto') && tf.getBackend() === current.backend) {
-    return current;
-  }
+  private model: TextModel | null = null;
+  private loading: Promise<RuntimeInfo> | null = null;
+  private pool: ThreadPool | null = null;
+  private readonly vectorizer: TextVectorizerConfig;
+  private readonly train_: TextTrainConfig;
+  private readonly chunkSize: number;
+  private readonly threads: number | undefined;
 
-  if (options.prodMode ?? true) tf.enableProdMode();
-  const started = performance.now();
-  const candidates = requested === 'auto' ? BACKENDS : [requested];
-  const skipped: TfjsRuntime['skipped'] = [];
-  for (const backend of candidates) {
-    const outcome = await tryBackend(backend, options.resolveFrom ?? defaultResolveDirs(), env[WASM_PATH_ENV_VAR]);
-    if (!outcome.ok) {
-      if (requested !== 'auto') {
-        throw new TfjsBackendError(`TF.js backend "${backend}" (${source === 'env' ? BACKEND_ENV_VAR : 'requested'}) is unavailable: ${outcome.reason}`);
+  constructor(private readonly settings: TfjsRuntimeSettings) {
+    const positive = (name: string, v: number | undefined, integer = false) => {
+      if (v !== undefined && (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))) {
+        throw new TfjsError('invalid_input', `tfjsRuntime: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
       }
-      skipped.push({ backend, reason: outcome.reason });
-      continue;
-    }
-    // tfjs-node brings its own file:// handlers; add ours only where none exist.
-    registerFileSystemRouters();
-    current = {
-      backend,
-      source,
-      nativePackage: outcome.nativePackage,
-      skipped,
-      tfjsVersion: tf.version.tfjs,
-      initMs: Math.round((performance.now() - started) * 10) / 10,
     };
-    options.logger?.info(
-      { tfjsBackend: backend, source, nativePackage: outcome.nativePackage, skipped },
-      `TF.js backend: ${backend}${outcome.nativePackage ? ` (${outcome.nativePackage})` : ''}`,
-    );
-    // Installed but unusable tfjs-node is worth a warning: the user expects the fast path.
-    const broken = skipped.find((s) => s.backend === 'tensorflow' && s.reason.includes('failed to load'));
-    if (broken) options.logger?.warn({ reason: broken.reason }, `tfjs-node is installed but could not be loaded; using ${backend}`);
-    return current;
-  }
-  // cpu is always registered, so this only happens if the cpu backend itself fails.
-  throw new TfjsBackendError(`No TF.js backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
-}
-
-type Outcome = { ok: true; nativePackage: NativePackage | null } | { ok: false; reason: string };
-
-async function tryBackend(backend: TfjsBackendName, resolveDirs: readonly string[], wasmPath: string | undefined): Promise<Outcome> {
-  try {
-    let nativePackage: NativePackage | null = null;
-    if (backend === 'tensorflow') {
-      const found = loadNativePackage(resolveDirs);
-      if (!found.ok) return found;
-      nativePackage = found.nativePackage;
-    } else if (backend === 'wasm') {
-      await prepareWasm(wasmPath);
+    positive('c', settings.c);
+    positive('maxIterations', settings.maxIterations, true);
+    positive('chunkSize', settings.chunkSize, true);
+    if (settings.threads !== undefined && (!Number.isInteger(settings.threads) || settings.threads < 0)) {
+      throw new TfjsError('invalid_input', `tfjsRuntime: threads must be a whole number (0 = event loop), got ${String(settings.threads)}`);
     }
-    if (!(await tf.setBackend(backend))) return { ok: false, reason: `tf.setBackend('${backend}') failed` };
-    await tf.ready();
-    return { ok: true, nativePackage };
-  } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    const split = settings.validationSplit;
+    if (split !== undefined && !(split >= 0 && split < 1)) throw new TfjsError('invalid_input', `tfjsRuntime: validationSplit must be in [0, 1), got ${split}`);
+    if (settings.labels && (settings.labels.length < 2 || new Set(settings.labels).size !== settings.labels.length)) {
+      throw new TfjsError('invalid_input', `tfjsRuntime: labels must be at least two distinct names, got ${JSON.stringify(settings.labels)}`);
+    }
+    try {
+      this.vectorizer = { ...new HashedNgramVectorizer({ ...DEFAULT_VECTORIZER_CONFIG, ...TFJS_RUNTIME_DEFAULTS.vectorizer, ...settings.vectorizer }).config } as TextVectorizerConfig;
+    } catch (err) {
+      throw new TfjsError('invalid_input', `tfjsRuntime: vectorizer: ${(err as Error).message}`, { cause: err });
+    }
+    this.train_ = {
+      c: settings.c ?? TFJS_RUNTIME_DEFAULTS.c,
+      maxIterations: settings.maxIterations ?? TFJS_RUNTIME_DEFAULTS.maxIterations,
+      calibrate: settings.calibrate ?? TFJS_RUNTIME_DEFAULTS.calibrate,
+      validationSplit: split ?? TFJS_RUNTIME_DEFAULTS.validationSplit,
+      seed: settings.seed ?? TFJS_RUNTIME_DEFAULTS.seed,
+    };
+    this.chunkSize = settings.chunkSize ?? TFJS_RUNTIME_DEFAULTS.chunkSize;
+    this.threads = settings.threads;
+    this.modelId = settings.modelId ?? (settings.model !== undefined ? modelName(settings.model) : TFJS_RUNTIME_DEFAULTS.modelId);
+    this.capabilities = { batching: false, shared: false, threads: settings.threads === 0 ? 'event-loop' : 'worker', trainable: true };
   }
-}
 
-/** Require the first native package that resolves; it registers the `tensorflow` backend on load. */
-function loadNativePackage(resolveDirs: readonly string[]): Outcome {
-  const failures: string[] = [];
-  for (const name of NATIVE_PACKAGES) {
-    for (const dir of resolveDirs) {
-      const req = createRequire(path.join(path.resolve(dir), 'noop.js'));
-      let resolved: string;
-      try {
-        resolved = req.resolve(name);
-      } catch {
-        continue; // not installed here
+  load(options: LoadOptions = {}): Promise<RuntimeInfo> {
+    this.loading ??= this.doLoad(options).catch((err: unknown) => {
+      this.loading = null; // a failed load may be retried
+      throw err;
+    });
+    return this.loading;
+  }
+
+  private async doLoad(options: LoadOptions): Promise<RuntimeInfo> {
+    // The TF.js platform writes model files; choosing it here surfaces a missing backend at /setup.
+    await initTfjs({ backend: this.settings.backend, logger: options.logger });
+    if (!this.model && this.settings.model !== undefined) {
+      this.model = sharedTextModel(await loadTextModel(this.settings.model, this.settings.modelRequest));
+      options.logger?.info({ model: String(this.settings.model), labels: this.model.labels }, 'Loaded TF.js text classifier');
+    }
+    if (this.threads !== 0) this.pool ??= acquirePool(this.threads);
+    return this.info();
+  }
+
+  private info(): RuntimeInfo {
+    const labels = this.model?.labels ?? this.settings.labels;
+    return { ...(labels ? { labels: [...labels] } : {}), ...(this.model ? {} : { untrained: true }) };
+  }
+
+  async run(inputs: readonly TextInput[], options: RunOptions = {}): Promise<ClassesOutput[]> {
+    options.signal?.throwIfAborted();
+    if (inputs.length === 0) return [];
+    const model = this.model; // in-flight calls keep the version they started with
+    if (!model) throw new TfjsError('not_loaded', 'The TF.js text classifier has no model yet: train it on annotations, restore a saved version, or pass settings.model');
+    const texts = inputs.map((input, i) => {
+      if (input?.kind !== 'text' || typeof input.text !== 'string') throw new TfjsError('invalid_input', `inputs[${i}] is not a text input ({ kind: 'text', text: string })`);
+      return input.text;
+    });
+    const k = model.labels.length;
+    const chunks: Array<readonly string[]> = [];
+    for (let start = 0; start < texts.length; start += this.chunkSize) chunks.push(texts.slice(start, start + this.chunkSize));
+    let probabilities: Float32Array[];
+    const pool = this.pool;
+    if (pool) {
+      // A window of two chunks per thread rather than all at once: a training job queued meanwhile
+      // gets a thread between chunks instead of waiting for a whole 20,000-task request, and an abort
+      // stops submitting (one abort listener per call, not one per chunk).
+      const signal = options.signal;
+      probabilities = new Array<Float32Array>(chunks.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < chunks.length) {
+          signal?.throwIfAborted();
+          const i = next++;
+          probabilities[i] = await this.onWorker<Float32Array>(pool, 'predict', { model, texts: chunks[i]! } satisfies PredictTask, undefined);
+        }
+      };
+      await abortable(Promise.all(Array.from({ length: Math.min(chunks.length, pool.threads * 2) }, lane)), signal);
+    } else {
+      probabilities = [];
+      for (const chunk of chunks) {
+        // One slice at a time, yielding in between, so other requests are served meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
+        options.signal?.throwIfAborted();
+        probabilities.push(classifyTexts(model, chunk));
       }
-      try {
-        req(resolved);
-      } catch (err) {
-        // Installed but broken (e.g. libtensorflow missing): say so, then fall back.
-        failures.push(`${name} failed to load: ${err instanceof Error ? err.message : String(err)}`);
-        break;
-      }
-      if (!tf.findBackendFactory('tensorflow')) {
-        failures.push(`${name} loaded but registered no "tensorflow" backend`);
-        break;
-      }
-      return { ok: true, nativePackage: name };
+    }
+    const out: ClassesOutput[] = [];
+    for (const probs of probabilities) {
+      for (let i = 0; i < probs.length / k; i++) out.push({ kind: 'classes', classes: model.labels.map((label, j) => ({ label, score: probs[i * k + j]! })) });
+    }
+    return out;
+  }
+
+  async train(examples: readonly TrainingExample<'text'>[], options: RuntimeTrainOptions = {}): Promise<Record<string, unknown>> {
+    options.signal?.throwIfAborted();
+    const labels = [...(options.labels ?? this.settings.labels ?? [...new Set(examples.flatMap((e) => e.labels.slice(0, 1)))].sort())];
+    if (new Set(labels).size !== labels.length) throw new TfjsError('invalid_input', `labels must be distinct, got ${JSON.stringify(labels)}`);
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const texts: string[] = [];
+    const targets: number[] = [];
+    for (const example of examples) {
+      // One class per text: the first of the example's labels that this classifier knows.
+      const target = example.labels.map((l) => index.get(l)).find((i) => i !== undefined);
+      if (target === undefined || example.input?.kind !== 'text' || typeof example.input.text !== 'string') continue;
+      texts.push(example.input.text);
+      targets.push(target);
+    }
+    if (new Set(targets).size < 2) {
+      throw new TfjsError('invalid_input', `Need annotations with at least two different labels to train (have ${texts.length} usable examples of ${examples.length})`);
+    }
+    await options.onProgress?.(0, `training on ${texts.length} examples`);
+    const warm = (this.settings.warmStart ?? TFJS_RUNTIME_DEFAULTS.warmStart) ? this.model : null;
+    const task: TrainTask = { texts, targets: Int32Array.from(targets), labels, vectorizer: this.vectorizer, config: this.train_, previous: warm };
+    if (!this.pool && this.threads !== 0) this.pool = acquirePool(this.threads);
+    const pool = this.pool;
+    let result: { model: TextModel; metrics: TextTrainMetrics };
+    if (pool) {
+      result = await this.onWorker(pool, 'train', task, options.signal);
+    } else {
+      await new Promise((resolve) => setImmediate(resolve));
+      result = trainTextModel(task.texts, task.targets, task.labels, task.vectorizer, task.config, task.previous, options.signal);
+    }
+    this.model = sharedTextModel(result.model);
+    await options.onProgress?.(100, `trained: ${result.metrics.iterations} L-BFGS iterations, ${result.metrics.durationMs} ms`);
+    const output: TfjsTrainOutput = {
+      examples: texts.length,
+      skippedExamples: examples.length - texts.length,
+      labels,
+      ranOn: pool ? 'worker' : 'event-loop',
+      ...result.metrics,
+    };
+    return { ...output };
+  }
+
+  async save(dir: string): Promise<void> {
+    const model = this.model;
+    if (!model) throw new TfjsError('not_loaded', 'Nothing to save: the TF.js text classifier has not been trained or restored');
+    await initTfjs({ backend: this.settings.backend });
+    await saveTextModel(model, dir);
+  }
+
+  async restore(dir: string): Promise<void> {
+    this.model = sharedTextModel(await loadTextModel(dir));
+  }
+
+  async dispose(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    this.loading = null;
+    // A model passed in settings is reloaded by the next load(); a trained one is gone (restore it).
+    this.model = null;
+    if (pool) await releasePool(this.threads);
+  }
+
+  /** Run `name` of text-worker on the pool: aborts reject with the signal's reason, crashes with `worker_failed`. */
+  private async onWorker<T>(pool: ThreadPool, name: 'predict' | 'train', input: PredictTask | TrainTask, signal: AbortSignal | undefined): Promise<T> {
+    try {
+      return await pool.run<T>(input, { name, signal });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (err instanceof TfjsError) throw err;
+      throw new TfjsError('worker_failed', `TF.js text classifier worker failed in ${name}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
   }
-  return {
-    ok: false,
-    reason: failures.length ? failures.join('; ') : 'neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed (npm install @tensorflow/tfjs-node)',
-  };
 }
 
-async function prepareWasm(wasmPath: string | undefined): Promise<void> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (wasmPathsSet) return;
-  // In Node the .wasm binaries are read from disk: point the loader at the package's dist folder.
-  const pkg = createRequire(path.join(packageDir(), 'noop.js')).resolve('@tensorflow/tfjs-backend-wasm/package.json');
-  const dir = wasmPath ? path.resolve(wasmPath) : path.join(path.dirname(pkg), 'dist');
-  try {
-    wasm.setWasmPaths(dir + path.sep);
-  } catch {
-    // Someone initialised wasm before us with their own paths; keep them.
+/** `work`, or a rejection with the signal's reason as soon as it aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function modelName(source: string | URL): string {
+  const p = String(source).replace(/\/+$/, '');
+  const base = path.basename(p) === 'model.json' ? path.basename(path.dirname(p)) : path.basename(p);
+  return base || TFJS_RUNTIME_DEFAULTS.modelId;
+}
+
+// ---- one worker pool per thread count, shared by every runtime of the process -----------------------
+
+// The worker module sits beside this file: text-worker.ts in the sources (tests load it through tsx),
+// text-worker.js in dist (both builds: the CJS bundle points at the ESM worker).
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './text-worker.ts' : './text-worker.js', import.meta.url);
+const pools = new Map<string, { pool: ThreadPool; refs: number }>();
+
+function acquirePool(threads: number | undefined): ThreadPool {
+  const key = String(threads ?? 'default');
+  let entry = pools.get(key);
+  if (!entry) {
+    entry = { pool: createThreadPool(WORKER_URL, threads === undefined ? {} : { threads }), refs: 0 };
+    pools.set(key, entry);
+    // Import the worker module in every thread now, not during the first prediction or training.
+    for (let i = 0; i < entry.pool.threads; i++) entry.pool.run(null, { name: 'warm' }).catch(() => undefined);
   }
-  wasmPathsSet = true;
+  entry.refs++;
+  return entry.pool;
 }
 
-function packageDir(): string {
-  // `__filename` exists in the CJS build; tsup's shims provide import.meta.url there too.
-  return typeof __filename === 'string' ? path.dirname(__filename) : path.dirname(fileURLToPath(import.meta.url));
-}
-
-function defaultResolveDirs(): string[] {
-  return [packageDir(), process.cwd()];
-}
-
-/** Test helper: forget the chosen runtime so the next `initTfjs` selects again. */
-export function resetTfjsRuntimeForTests(): void {
-  current = null;
+async function releasePool(threads: number | undefined): Promise<void> {
+  const key = String(threads ?? 'default');
+  const entry = pools.get(key);
+  if (!entry) return;
+  entry.refs--;
+  if (entry.refs > 0) return;
+  pools.delete(key);
+  await entry.pool.destroy();
 }

@@ -1,7 +1,11 @@
 // Deterministic labelled sentences for tests and benchmarks (a real corpus comes later). Three classes,
 // several scripts and emoji so the tokenizer is exercised; some sentences carry a word of another
 // class, so the task is learnable but not trivially separable.
-import type { TextExample } from './text-classifier.js';
+/** A labelled text. */
+export interface TextExample {
+  text: string;
+  label: string;
+}
 
 export const SYNTHETIC_LABELS = ['Positive', 'Negative', 'Neutral'] as const;
 

@@ -1,11 +1,15 @@
+import { tokenize } from '@lsml/core';
+
 // Hashed n-gram bag-of-words: text → fixed-size vector with no vocabulary to fit or ship. Unlike an
 // Embedding layer it trains on every backend (wasm lacks UnsortedSegmentSum) and in milliseconds.
 
+/** How texts become hashed n-gram vectors (all of it is saved in `vectorizer.json`). */
 export interface TextVectorizerConfig {
   /** Vector length (hash buckets). */
   dims: number;
   /** Smallest and largest n-gram, in tokens: [1, 2] is unigrams + bigrams. */
   ngramRange: [number, number];
+  /** Lower-case before tokenising. */
   lowercase: boolean;
   /** Count c becomes 1 + ln(c), so one repeated word does not dominate. */
   sublinearTf: boolean;
@@ -17,11 +21,15 @@ export interface TextVectorizerConfig {
 
 /** What `vectorizer.json` holds: the whole mapping, since a hashing vectoriser has no vocabulary. */
 export interface TextVectorizerJSON extends TextVectorizerConfig {
+  /** The vectoriser kind. */
   type: 'hashed-ngram';
+  /** Version of this file format. */
   formatVersion: 1;
+  /** The hash of the n-grams. */
   hash: 'fnv1a-32';
 }
 
+/** Defaults of `HashedNgramVectorizer`. */
 export const DEFAULT_VECTORIZER_CONFIG: Readonly<TextVectorizerConfig> = Object.freeze({
   dims: 2048,
   ngramRange: [1, 2] as [number, number],
@@ -31,28 +39,8 @@ export const DEFAULT_VECTORIZER_CONFIG: Readonly<TextVectorizerConfig> = Object.
   seed: 0,
 });
 
+/** The file beside `model.json` that holds the vectoriser's configuration. */
 export const VECTORIZER_FILE = 'vectorizer.json';
-
-// Letters, marks and digits, with inner apostrophes/hyphens kept (don't, e-mail); emoji count as words.
-const WORD = /[\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+)*|\p{Extended_Pictographic}/gu;
-// Scripts written without spaces: each character is a token (bigrams then approximate words).
-const UNSPACED = /(\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana})/u;
-
-/** Unicode-aware tokens: NFKC-normalised, optionally lower-cased. */
-export function tokenize(text: string, options: { lowercase?: boolean } = {}): string[] {
-  let t = text.normalize('NFKC');
-  if (options.lowercase ?? true) t = t.toLowerCase();
-  const out: string[] = [];
-  for (const m of t.matchAll(WORD)) {
-    const word = m[0];
-    if (UNSPACED.test(word)) {
-      for (const part of word.split(UNSPACED)) if (part) out.push(part);
-    } else {
-      out.push(word);
-    }
-  }
-  return out;
-}
 
 /** FNV-1a over UTF-16 code units: fast, stable across platforms and versions. */
 export function fnv1a32(s: string, seed = 0): number {
@@ -64,18 +52,48 @@ export function fnv1a32(s: string, seed = 0): number {
   return h >>> 0;
 }
 
+/**
+ * A sparse row-major matrix (CSR): row `r` holds `values[indptr[r]..indptr[r+1]]` at the columns
+ * `indices[...]`. Text rows have a few hundred non-zeros out of 2^18 columns, so this is what the
+ * text classifier trains and predicts on.
+ */
+export interface SparseRows {
+  /** Number of rows (texts). */
+  readonly rows: number;
+  /** Number of columns (hash buckets). */
+  readonly cols: number;
+  /** `rows + 1` offsets into `indices` / `values`. */
+  readonly indptr: Int32Array;
+  /** Column of each non-zero. */
+  readonly indices: Int32Array;
+  /** Value of each non-zero. */
+  readonly values: Float32Array;
+}
+
+/**
+ * Text → fixed-size hashed n-gram vector (sublinear tf, l2-normalised rows), with no vocabulary to fit.
+ *
+ * ```ts
+ * const v = new HashedNgramVectorizer({ dims: 1 << 18, ngramRange: [1, 2] });
+ * const rows = v.transformSparse(['good movie', 'bad film']);
+ * ```
+ */
 export class HashedNgramVectorizer {
+  /** The validated configuration. */
   readonly config: Readonly<TextVectorizerConfig>;
 
   constructor(config: Partial<TextVectorizerConfig> = {}) {
     this.config = Object.freeze(validateConfig({ ...DEFAULT_VECTORIZER_CONFIG, ...config }));
   }
 
+  /** Vector length (`config.dims`). */
   get dims(): number {
     return this.config.dims;
   }
 
+  /** The tokens of a text under this configuration. */
   tokenize(text: string): string[] {
+    // Core's one tokenizer ('words' style: NFKC Unicode words, emoji, unspaced scripts per character).
     return tokenize(text, { lowercase: this.config.lowercase });
   }
 
@@ -118,6 +136,51 @@ export class HashedNgramVectorizer {
     return out;
   }
 
+  /**
+   * Sparse rows of `texts` (same values as `transform`, without the zeros): what training and
+   * prediction use, since a dense row of 2^18 floats is 1 MB.
+   */
+  transformSparse(texts: readonly string[]): SparseRows {
+    const { dims, seed, sublinearTf, norm } = this.config;
+    const indptr = new Int32Array(texts.length + 1);
+    let indices = new Int32Array(Math.max(16, texts.length * 64));
+    let values = new Float32Array(indices.length);
+    let nnz = 0;
+    const counts = new Map<number, number>();
+    texts.forEach((text, row) => {
+      counts.clear();
+      for (const gram of this.ngrams(text)) {
+        const col = fnv1a32(gram, seed) % dims;
+        counts.set(col, (counts.get(col) ?? 0) + 1);
+      }
+      if (nnz + counts.size > indices.length) {
+        const grown = Math.max(indices.length * 2, nnz + counts.size);
+        const i2 = new Int32Array(grown);
+        i2.set(indices.subarray(0, nnz));
+        const v2 = new Float32Array(grown);
+        v2.set(values.subarray(0, nnz));
+        indices = i2;
+        values = v2;
+      }
+      const start = nnz;
+      let sumSq = 0;
+      for (const [col, c] of counts) {
+        const v = sublinearTf ? 1 + Math.log(c) : c;
+        indices[nnz] = col;
+        values[nnz] = v;
+        sumSq += v * v;
+        nnz++;
+      }
+      if (norm === 'l2' && sumSq > 0) {
+        const scale = 1 / Math.sqrt(sumSq);
+        for (let i = start; i < nnz; i++) values[i]! *= scale;
+      }
+      indptr[row + 1] = nnz;
+    });
+    return { rows: texts.length, cols: dims, indptr, indices: indices.slice(0, nnz), values: values.slice(0, nnz) };
+  }
+
+  /** The configuration as saved in `vectorizer.json`. */
   toJSON(): TextVectorizerJSON {
     return { type: 'hashed-ngram', formatVersion: 1, hash: 'fnv1a-32', ...this.config, ngramRange: [...this.config.ngramRange] };
   }

@@ -243,8 +243,10 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         const stored = JSON.parse(raw) as StoredExample;
         byTask.set(String(stored.task.id), { task: stored.task as Task, labels: stored.labels });
       }
-      // The job's own events, in case the store cannot list keys (a custom StateStore without keys()).
-      for (const { data } of ctx.events) {
+      // The job's own events, only when the store cannot list keys (a custom StateStore without keys()):
+      // otherwise the stored examples are the truth, and replaying the job's events would bring back
+      // an annotation deleted (or relabelled away) since.
+      for (const { data } of this.store.keys ? [] : ctx.events) {
         const tasks = toArray(data.task);
         toArray(data.annotation).forEach((annotation, i) => {
           const task = typeof annotation.task === 'object' ? annotation.task : (tasks.find((t) => t.id === annotation.task) ?? tasks[i]);

@@ -1,5 +1,5 @@
 // Fresh-process half of the backend-selection tests: initialise with defaults and print the choice.
-import { initTfjs } from './runtime.js';
+import { initTfjs } from './platform.js';
 
 const runtime = await initTfjs();
 process.stdout.write(JSON.stringify(runtime));
