@@ -1,4 +1,5 @@
 import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass } from '@lsml/core';
+import { lsTask } from '@lsml/core/testing';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { OnnxClassifierBackend, onnxClassifier, type OnnxClassifierConfig } from './backend.js';
 import { loadOnnxModel, releaseAllModels, sharedModels } from './onnx-model.js';
@@ -21,31 +22,6 @@ const baseConfig: OnnxClassifierConfig = {
   load: { batching: { maxDelayMs: 10 } },
 };
 
-/** A task as Label Studio's TaskSimpleSerializer sends it. */
-function lsTask(id: number, data: Record<string, unknown>) {
-  return {
-    id,
-    data,
-    meta: {},
-    created_at: '2024-05-01T10:00:00.000000Z',
-    updated_at: '2024-05-01T10:00:00.000000Z',
-    is_labeled: false,
-    overlap: 1,
-    inner_id: id,
-    total_annotations: 0,
-    cancelled_annotations: 0,
-    total_predictions: 0,
-    comment_count: 0,
-    unresolved_comment_count: 0,
-    last_comment_updated_at: null,
-    project: 1,
-    updated_by: null,
-    file_upload: 3,
-    comment_authors: [],
-    annotations: [],
-    predictions: [],
-  };
-}
 
 const servers: Array<{ close(): Promise<void> }> = [];
 async function serve(Backend: BackendClass) {
@@ -78,7 +54,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
     const setup = await post('/setup', { project: '1.1714000000', schema: CONFIG, hostname: 'http://localhost:8080', access_token: 'token', model_version: '' });
     expect(setup).toEqual({ status: 200, body: { model_version: 'onnx-test-1' } });
 
-    const tasks = REVIEWS.map((text, i) => lsTask(i + 1, { text }));
+    const tasks = REVIEWS.map((text, i) => lsTask(i + 1, { text }, 1));
     const res = await post('/predict', { tasks, project: '1.1714000000', label_config: CONFIG, params: { login: null, password: null, context: null } });
     expect(res.status).toBe(200);
     const results = res.body.results as WirePrediction[];
@@ -105,7 +81,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
     const { post } = await serve(onnxClassifier(baseConfig));
     const texts = ['I love it, excellent and perfect', 'awful, broken, I hate it', 'the package arrived as expected'];
     const res = await post('/predict', {
-      tasks: texts.map((body, i) => lsTask(i + 1, { body })),
+      tasks: texts.map((body, i) => lsTask(i + 1, { body }, 1)),
       project: '2.1714000000',
       label_config: RENAMED_CONFIG,
       params: { login: null, password: null, context: null },
@@ -129,7 +105,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
     const before = model.stats.runs;
     const texts = Array.from({ length: 32 }, (_, i) => `${REVIEWS[i % REVIEWS.length]} extra${i}`);
     const responses = await Promise.all(
-      texts.map((text, i) => post('/predict', { tasks: [lsTask(i, { text })], project: '3', label_config: CONFIG, params: { context: null } })),
+      texts.map((text, i) => post('/predict', { tasks: [lsTask(i, { text }, 1)], project: '3', label_config: CONFIG, params: { context: null } })),
     );
     const runs = model.stats.runs - before;
     expect(runs).toBeLessThan(32);
@@ -156,7 +132,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
     );
     const model = await loadOnnxModel(CLASSIFIER);
     const run = vi.spyOn(model.session, 'run');
-    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text })), project: '6', label_config: CONFIG, params: {} });
+    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text }, 1)), project: '6', label_config: CONFIG, params: {} });
     expect(res.status).toBe(200);
     // One run whose input is the very buffer the rows were written into.
     expect(run).toHaveBeenCalledTimes(1);
@@ -173,7 +149,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
     const { post } = await serve(onnxClassifier({ ...baseConfig, model: CLASSIFIER_FIXED, featurize: (text, _task, out) => hashedBagOfWords(text, FEATURES, { out }) }));
     const model = await loadOnnxModel(CLASSIFIER_FIXED);
     const run = vi.spyOn(model.session, 'run');
-    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text })), project: '7', label_config: CONFIG, params: {} });
+    const res = await post('/predict', { tasks: REVIEWS.map((text, i) => lsTask(i + 1, { text }, 1)), project: '7', label_config: CONFIG, params: {} });
     expect(res.status).toBe(200);
     expect(run).toHaveBeenCalledTimes(REVIEWS.length);
     (res.body.results as WirePrediction[]).forEach((p, i) => {
@@ -190,7 +166,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
     }
     const { post } = await serve(Sentiment);
     for (const project of ['10', '11', '12']) {
-      const res = await post('/predict', { tasks: [lsTask(1, { text: 'great' })], project, label_config: CONFIG, params: {} });
+      const res = await post('/predict', { tasks: [lsTask(1, { text: 'great' }, 1)], project, label_config: CONFIG, params: {} });
       expect(res.status).toBe(200);
     }
     const models = await sharedModels();
@@ -206,7 +182,7 @@ describe('onnxClassifier served over HTTP like Label Studio', () => {
 
   it('fails predict clearly when featurize returns the wrong width', async () => {
     const { post } = await serve(onnxClassifier({ ...baseConfig, featurize: (text) => hashedBagOfWords(text, 100) }));
-    const res = await post('/predict', { tasks: [lsTask(1, { text: 'hi' })], project: '5', label_config: CONFIG, params: {} });
+    const res = await post('/predict', { tasks: [lsTask(1, { text: 'hi' }, 1)], project: '5', label_config: CONFIG, params: {} });
     expect(res.status).toBe(500);
     expect(String(res.body.detail)).toContain('Input "features" expects float32 [batch, 512] but got float32 [1, 100]: dim 1 must be 512');
   });
