@@ -230,7 +230,7 @@ export async function withFallback<T>(
     } catch (fbErr) {
       // Python re-raises the proxy error; we keep its code/status and mention the fallback too.
       throw new MediaError('HTTP_ERROR', `${err.message}; fallback ${fb.url} also failed: ${(fbErr as Error).message}`, {
-        status: err.status,
+        status: err.upstreamStatus,
         url: err.url,
         cause: fbErr,
       });
