@@ -10,7 +10,8 @@ import { EditorPage, launchBrowser, pngSize, REPO_ROOT } from './harness/editor.
 import { startEditorServer, type EditorServer } from './harness/editor-server.js';
 import { expectAnnotationFromPrediction, expectCleanPage, expectTextArea } from './harness/expectations.js';
 import { appModel, editorSuite } from './harness/suite.js';
-import { LabelStudioProject, lsTask, type StoredPrediction } from './harness/label-studio.js';
+import { lsTask } from '@lsml/core/testing';
+import { LabelStudioProject, type StoredPrediction } from './harness/label-studio.js';
 
 const app = appModel('gpt2-generator');
 const TINY_GPT2 = path.join(REPO_ROOT, 'packages', 'transformers', 'test', 'models', 'tiny-gpt2');

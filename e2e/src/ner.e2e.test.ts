@@ -10,7 +10,8 @@ import { EditorPage, launchBrowser, pngSize, REPO_ROOT, type EditorState } from 
 import { startEditorServer, type EditorServer } from './harness/editor-server.js';
 import { expectAnnotationFromPrediction, expectCleanPage, expectSpans, spansOf, type Span } from './harness/expectations.js';
 import { appModel, editorSuite } from './harness/suite.js';
-import { LabelStudioProject, lsTask, type StoredPrediction } from './harness/label-studio.js';
+import { lsTask } from '@lsml/core/testing';
+import { LabelStudioProject, type StoredPrediction } from './harness/label-studio.js';
 
 const app = appModel('ner');
 const TINY_NER = path.join(REPO_ROOT, 'packages', 'transformers', 'test', 'models', 'tiny-bert-ner');

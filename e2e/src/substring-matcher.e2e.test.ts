@@ -9,7 +9,8 @@ import { EditorPage, launchBrowser, pngSize, type EditorState } from './harness/
 import { startEditorServer, type EditorServer } from './harness/editor-server.js';
 import { expectCleanPage, expectSpans, spansOf } from './harness/expectations.js';
 import { editorSuite } from './harness/suite.js';
-import { LabelStudioProject, lsTask, type BackendPrediction } from './harness/label-studio.js';
+import { lsTask } from '@lsml/core/testing';
+import { LabelStudioProject, type BackendPrediction } from './harness/label-studio.js';
 
 const CONFIG = `<View>
   <Labels name="label" toName="text">

@@ -9,7 +9,8 @@ import { EditorPage, launchBrowser, pngSize } from './harness/editor.js';
 import { startEditorServer, type EditorServer } from './harness/editor-server.js';
 import { choicesOf, expectAnnotationFromPrediction, expectChoices, expectCleanPage } from './harness/expectations.js';
 import { appModel, editorSuite } from './harness/suite.js';
-import { LabelStudioProject, lsTask, type StoredPrediction } from './harness/label-studio.js';
+import { lsTask } from '@lsml/core/testing';
+import { LabelStudioProject, type StoredPrediction } from './harness/label-studio.js';
 
 const CONFIG = `<View>
   <Text name="text" value="$text"/>

@@ -1,9 +1,25 @@
 import { defineConfig } from 'tsup';
 
+// The package's entry points: `.` (everything), the subpath parts (each loads only what it needs:
+// `@lsml/core/label-config` loads no server and no native module), the CLI, the `create` API and the
+// thread-pool worker.
+const parts = {
+  index: 'src/index.ts',
+  'label-config': 'src/label-config/index.ts',
+  media: 'src/media/index.ts',
+  training: 'src/training/index.ts',
+  server: 'src/parts/server.ts',
+  testing: 'src/testing/index.ts',
+  create: 'src/cli/create-entry.ts',
+};
+
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts', create: 'src/cli/create-entry.ts', 'thread-worker': 'src/threads/thread-worker.ts' },
+  entry: { ...parts, cli: 'src/cli/cli.ts', 'thread-worker': 'src/threads/thread-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', create: 'src/cli/create-entry.ts' } },
+  dts: { entry: parts },
+  // Shared chunks in both formats, so that every entry point of one format shares one copy of each
+  // class (an error thrown by `@lsml/core/label-config` is `instanceof` the one from `@lsml/core`).
+  splitting: true,
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -10,17 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getPipeline, type LibraryName, type LoadedPipeline } from '@lsml/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  annotationCreated,
-  expectValidPredictions,
-  lsProject,
-  lsTask,
-  post,
-  projectUid,
-  startInProcess,
-  startWithCli,
-  type RunningApp,
-} from './label-studio.test-helper.js';
+import { annotationWebhook, lsAnnotation, lsProject, lsTask, projectUid, startTrainingWebhook } from '@lsml/core/testing';
+import { assertValidPredictions, postJson, startAppInProcess, startAppWithCli, type AppPrediction, type RunningApp } from '@lsml/testing';
 import Gpt2Generator, { modelName } from './model.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -69,13 +60,13 @@ const MODES: Mode[] = [
     start: () => {
       process.env.LOG_LEVEL = 'silent'; // the preload's logger
       process.env.MODEL_NAME = TINY_GPT2; // an absolute folder
-      return startInProcess(Gpt2Generator);
+      return startAppInProcess(Gpt2Generator);
     },
   },
   {
     library: '@xenova/transformers',
     start: () =>
-      startWithCli(APP_DIR, { LSML_TRANSFORMERS_LIBRARY: '@xenova/transformers', MODEL_NAME: 'models/tiny-gpt2' }, { 'models/tiny-gpt2': TINY_GPT2 }),
+      startAppWithCli(APP_DIR, { LSML_TRANSFORMERS_LIBRARY: '@xenova/transformers', MODEL_NAME: 'models/tiny-gpt2' }, { 'models/tiny-gpt2': TINY_GPT2 }),
   },
 ];
 
@@ -83,9 +74,9 @@ describe.each(MODES)('gpt2-generator over HTTP on $library', ({ library, start }
   let app: RunningApp;
   let model: LoadedPipeline;
   const setup = (project: number, schema: string, extraParams: string | null) =>
-    post<{ model_version: string }>(app.url, '/setup', { project: projectUid(project), schema, hostname: 'http://localhost:8080', access_token: 'ls-token', extra_params: extraParams });
+    postJson<{ model_version: string }>(app.url, '/setup', { project: projectUid(project), schema, hostname: 'http://localhost:8080', access_token: 'ls-token', extra_params: extraParams });
   const predict = (project: number, schema: string, tasks: unknown[], context: unknown = null) =>
-    post(app.url, '/predict', { tasks, project: projectUid(project), label_config: schema, params: { login: null, password: null, context } });
+    postJson(app.url, '/predict', { tasks, project: projectUid(project), label_config: schema, params: { login: null, password: null, context } });
 
   /** Greedy continuation of `prompt` by the bare model (no lsml): its text and how many tokens it has. */
   async function reference(prompt: string, maxNewTokens: number): Promise<{ text: string; tokens: number }> {
@@ -113,7 +104,7 @@ describe.each(MODES)('gpt2-generator over HTTP on $library', ({ library, start }
 
   it('batch: one continuation per task, at most max_new_tokens long (extra params)', async () => {
     const res = await predict(1, CONFIG, TEXTS.map((text, i) => lsTask(i + 1, { text }, 1)));
-    const results = expectValidPredictions(CONFIG, res, TEXTS.length, 'tiny-gpt2');
+    const results = assertValidPredictions(CONFIG, res, TEXTS.length, 'tiny-gpt2');
     for (const [i, p] of results.entries()) {
       const expected = await reference(TEXTS[i] as string, 5);
       expect(expected.tokens).toBe(5);
@@ -123,26 +114,26 @@ describe.each(MODES)('gpt2-generator over HTTP on $library', ({ library, start }
 
   it('new extra params from Label Studio apply: max_new_tokens, prompt_template, sampling', async () => {
     await setup(1, CONFIG, '{"max_new_tokens": 12, "prompt_template": "Summarize: {text}\\nSummary:"}');
-    const templated = expectValidPredictions(CONFIG, await predict(1, CONFIG, [lsTask(1, { text: TEXTS[0] }, 1)]), 1, 'tiny-gpt2');
+    const templated = assertValidPredictions(CONFIG, await predict(1, CONFIG, [lsTask(1, { text: TEXTS[0] }, 1)]), 1, 'tiny-gpt2');
     const expected = await reference(`Summarize: ${TEXTS[0]}\nSummary:`, 12);
     expect(expected.tokens).toBe(12);
     expect(generated(templated[0]!)).toBe(expected.text);
 
     // Sampling restricted to the single most likely token (top_k 1) is greedy decoding again.
     await setup(1, CONFIG, '{"max_new_tokens": "7", "do_sample": true, "top_k": 1, "temperature": 0.7}');
-    const topK = expectValidPredictions(CONFIG, await predict(1, CONFIG, [lsTask(2, { text: TEXTS[1] }, 1)]), 1, 'tiny-gpt2');
+    const topK = assertValidPredictions(CONFIG, await predict(1, CONFIG, [lsTask(2, { text: TEXTS[1] }, 1)]), 1, 'tiny-gpt2');
     expect(generated(topK[0]!)).toBe((await reference(TEXTS[1] as string, 7)).text);
 
     // Free sampling: any text, still one valid prediction per task.
     await setup(1, CONFIG, '{"max_new_tokens": 4, "do_sample": true, "temperature": 1.5, "top_k": 0}');
-    const sampled = expectValidPredictions(CONFIG, await predict(1, CONFIG, TEXTS.map((text, i) => lsTask(i + 1, { text }, 1))), 3, 'tiny-gpt2');
+    const sampled = assertValidPredictions(CONFIG, await predict(1, CONFIG, TEXTS.map((text, i) => lsTask(i + 1, { text }, 1))), 3, 'tiny-gpt2');
     for (const p of sampled) expect(typeof generated(p)).toBe('string');
   });
 
   it('a task with empty text gets an empty prediction; the others in its batch still get theirs', async () => {
     await setup(1, CONFIG, '{"max_new_tokens": 5}');
     const res = await predict(1, CONFIG, [lsTask(1, { text: TEXTS[0] }, 1), lsTask(2, { text: '' }, 1)]);
-    const [first, empty] = expectValidPredictions(CONFIG, res, 2, 'tiny-gpt2');
+    const [first, empty] = assertValidPredictions(CONFIG, res, 2, 'tiny-gpt2');
     expect(generated(first!)).toBe((await reference(TEXTS[0] as string, 5)).text);
     expect(empty!.result).toEqual([]);
   });
@@ -156,21 +147,21 @@ describe.each(MODES)('gpt2-generator over HTTP on $library', ({ library, start }
       user_id: 1,
       result: [{ id: 'p1', from_name: 'prompt', to_name: 'input_text', type: 'textarea', origin: 'manual', value: { text: ['Translate to French:'] } }],
     };
-    const res = await predict(2, INTERACTIVE, [lsTask(4, { text }, 2, true)], context);
-    const [answer] = expectValidPredictions(INTERACTIVE, res, 1, 'tiny-gpt2');
+    const res = await predict(2, INTERACTIVE, [lsTask(4, { text }, 2, { interactive: true })], context);
+    const [answer] = assertValidPredictions(INTERACTIVE, res, 1, 'tiny-gpt2');
     expect(generated(answer!)).toBe((await reference(`Translate to French:\n\n${text}`, 6)).text);
 
     // The same project's batch pre-annotation (no context) continues the text alone.
-    const batch = expectValidPredictions(INTERACTIVE, await predict(2, INTERACTIVE, [lsTask(4, { text }, 2)]), 1, 'tiny-gpt2');
+    const batch = assertValidPredictions(INTERACTIVE, await predict(2, INTERACTIVE, [lsTask(4, { text }, 2)]), 1, 'tiny-gpt2');
     expect(generated(batch[0]!)).toBe((await reference(text, 6)).text);
   });
 
   it('acknowledges the annotation and training webhooks; the version stays', async () => {
     const task = lsTask(1, { text: TEXTS[0] }, 1);
     const result = [{ id: 'r1', from_name: 'generated_text', to_name: 'input_text', type: 'textarea', origin: 'prediction-changed', value: { text: ['there lived a king.'] } }];
-    const created = await post(app.url, '/webhook', annotationCreated(1, CONFIG, task, result));
+    const created = await postJson(app.url, '/webhook', annotationWebhook(lsProject(1, CONFIG), task, { ...lsAnnotation(101, 1, 1, result), parent_prediction: 1 }));
     expect(created).toMatchObject({ status: 201, body: { status: 'ok' } });
-    const training = await post(app.url, '/webhook', { action: 'START_TRAINING', project: lsProject(1, CONFIG) });
+    const training = await postJson(app.url, '/webhook', startTrainingWebhook(lsProject(1, CONFIG)));
     expect(training).toMatchObject({ status: 201, body: { status: 'ok' } });
     expect((await setup(1, CONFIG, null)).body).toEqual({ model_version: 'tiny-gpt2' });
   });

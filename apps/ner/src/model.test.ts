@@ -8,18 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { toUtf16Offset } from '@lsml/core';
 import type { LibraryName } from '@lsml/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  annotationCreated,
-  expectValidPredictions,
-  lsProject,
-  lsTask,
-  post,
-  projectUid,
-  startInProcess,
-  startWithCli,
-  type Prediction,
-  type RunningApp,
-} from './label-studio.test-helper.js';
+import { annotationWebhook, lsAnnotation, lsProject, lsTask, projectUid, startTrainingWebhook } from '@lsml/core/testing';
+import { assertValidPredictions, postJson, startAppInProcess, startAppWithCli, type AppPrediction, type RunningApp } from '@lsml/testing';
 import NerBackend, { modelName } from './model.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -59,7 +49,7 @@ interface Span {
   labels: string[];
   score: number;
 }
-const spansOf = (p: Prediction) => (p.result as Array<{ value: Omit<Span, 'score'>; score: number }>).map((r) => ({ ...r.value, score: r.score }));
+const spansOf = (p: AppPrediction) => (p.result as Array<{ value: Omit<Span, 'score'>; score: number }>).map((r) => ({ ...r.value, score: r.score }));
 const isLowSurrogate = (text: string, i: number) => /[\uDC00-\uDFFF]/.test(text.charAt(i));
 /** Where BERT's pre-tokenizer splits words: whitespace, punctuation (ASCII symbols too), CJK ideographs. */
 const SPLITS = /[\s\p{P}\p{Script=Han}!-\/:-@\[-`{-~]/u;
@@ -69,7 +59,7 @@ const atWordBoundary = (text: string, i: number) => i === 0 || i === text.length
  * Every span indexes its task's text exactly, covers whole words (aggregation "first" merges sub-word
  * pieces), carries one of `labels`, and none overlap.
  */
-function expectExactSpans(p: Prediction, text: string, labels: string[]): Span[] {
+function expectExactSpans(p: AppPrediction, text: string, labels: string[]): Span[] {
   const spans = spansOf(p);
   let previousEnd = 0;
   for (const [k, s] of spans.entries()) {
@@ -116,13 +106,13 @@ const MODES: Mode[] = [
     start: () => {
       process.env.LOG_LEVEL = 'silent'; // the preload's logger
       process.env.MODEL_NAME = TINY_NER; // an absolute folder
-      return startInProcess(NerBackend);
+      return startAppInProcess(NerBackend);
     },
   },
   {
     library: '@xenova/transformers',
     start: () =>
-      startWithCli(APP_DIR, { LSML_TRANSFORMERS_LIBRARY: '@xenova/transformers', MODEL_NAME: 'models/tiny-bert-ner' }, { 'models/tiny-bert-ner': TINY_NER }),
+      startAppWithCli(APP_DIR, { LSML_TRANSFORMERS_LIBRARY: '@xenova/transformers', MODEL_NAME: 'models/tiny-bert-ner' }, { 'models/tiny-bert-ner': TINY_NER }),
   },
 ];
 
@@ -131,9 +121,9 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
   let full: Span[][];
   const tasks = (project: number) => TEXTS.map((text, i) => lsTask(i + 1, { text }, project));
   const setup = (project: number, schema: string, extraParams: string | null = null) =>
-    post<{ model_version: string; detail?: string }>(app.url, '/setup', { project: projectUid(project), schema, hostname: 'http://localhost:8080', access_token: 'ls-token', extra_params: extraParams });
+    postJson<{ model_version: string; detail?: string }>(app.url, '/setup', { project: projectUid(project), schema, hostname: 'http://localhost:8080', access_token: 'ls-token', extra_params: extraParams });
   const predict = (project: number, schema: string) =>
-    post(app.url, '/predict', { tasks: tasks(project), project: projectUid(project), label_config: schema, params: { login: null, password: null, context: null } });
+    postJson(app.url, '/predict', { tasks: tasks(project), project: projectUid(project), label_config: schema, params: { login: null, password: null, context: null } });
 
   beforeAll(async () => {
     app = await start();
@@ -147,7 +137,7 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
   });
 
   it('one prediction per task; exact spans on emoji, accents, CJK and long texts; config labels only', async () => {
-    const results = expectValidPredictions(CONFIG, await predict(5, CONFIG), TEXTS.length, 'tiny-bert-ner');
+    const results = assertValidPredictions(CONFIG, await predict(5, CONFIG), TEXTS.length, 'tiny-bert-ner');
     full = results.map((p, i) => expectExactSpans(p, TEXTS[i] as string, ['Person', 'Organization', 'Location', 'MISC']));
     expect(full[4]).toEqual([]); // the empty text
     // Random weights tag something in each other text, past the emoji and in every window too.
@@ -162,7 +152,7 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
   it('spans after an unknown word ([UNK]) are the words the model tagged', async () => {
     const texts = ['Ōsaka are cities', 'L’école de Paris'];
     await setup(8, MODEL_NAMED);
-    const res = await post<{ results: Prediction[] }>(app.url, '/predict', {
+    const res = await postJson<{ results: AppPrediction[] }>(app.url, '/predict', {
       tasks: texts.map((text, i) => lsTask(i + 1, { text }, 8)),
       project: projectUid(8),
       label_config: MODEL_NAMED,
@@ -187,7 +177,7 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
 
   it('maps the model’s types through predicted_values: same spans under the model’s own names', async () => {
     expect((await setup(6, MODEL_NAMED)).status).toBe(200);
-    const results = expectValidPredictions(MODEL_NAMED, await predict(6, MODEL_NAMED), TEXTS.length, 'tiny-bert-ner');
+    const results = assertValidPredictions(MODEL_NAMED, await predict(6, MODEL_NAMED), TEXTS.length, 'tiny-bert-ner');
     results.forEach((p, i) => {
       const spans = expectExactSpans(p, TEXTS[i] as string, ['PER', 'ORG', 'LOC', 'MISC']);
       expect(spans).toEqual(full[i]!.map((s) => ({ ...s, labels: [AS_MODEL[s.labels[0]!]] })));
@@ -196,7 +186,7 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
 
   it('never predicts a type the config has no label for', async () => {
     expect((await setup(7, PARTIAL)).status).toBe(200);
-    const results = expectValidPredictions(PARTIAL, await predict(7, PARTIAL), TEXTS.length, 'tiny-bert-ner');
+    const results = assertValidPredictions(PARTIAL, await predict(7, PARTIAL), TEXTS.length, 'tiny-bert-ner');
     results.forEach((p, i) => {
       const spans = expectExactSpans(p, TEXTS[i] as string, ['Person', 'Place']);
       const kept = full[i]!.filter((s) => s.labels[0] === 'Person' || s.labels[0] === 'Location');
@@ -209,7 +199,7 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
     const scores = full.flat().map((s) => s.score).sort((a, b) => a - b);
     const threshold = scores[Math.floor(scores.length / 2)] as number;
     await setup(5, CONFIG, JSON.stringify({ threshold }));
-    const results = expectValidPredictions(CONFIG, await predict(5, CONFIG), TEXTS.length, 'tiny-bert-ner');
+    const results = assertValidPredictions(CONFIG, await predict(5, CONFIG), TEXTS.length, 'tiny-bert-ner');
     results.forEach((p, i) => expect(spansOf(p)).toEqual(full[i]!.filter((s) => s.score >= threshold)));
   });
 
@@ -224,9 +214,9 @@ describe.each(MODES)('ner over HTTP on $library', ({ library, start }) => {
   it('acknowledges the annotation and training webhooks; the version stays', async () => {
     const text = TEXTS[0] as string;
     const result = [{ id: 'r1', from_name: 'label', to_name: 'text', type: 'labels', origin: 'manual', value: { start: 0, end: 10, text: text.slice(0, 10), labels: ['Person'] } }];
-    const created = await post(app.url, '/webhook', annotationCreated(5, CONFIG, lsTask(1, { text }, 5), result));
+    const created = await postJson(app.url, '/webhook', annotationWebhook(lsProject(5, CONFIG), lsTask(1, { text }, 5), { ...lsAnnotation(101, 1, 5, result), parent_prediction: 1 }));
     expect(created).toMatchObject({ status: 201, body: { status: 'ok' } });
-    const training = await post(app.url, '/webhook', { action: 'START_TRAINING', project: lsProject(5, CONFIG) });
+    const training = await postJson(app.url, '/webhook', startTrainingWebhook(lsProject(5, CONFIG)));
     expect(training).toMatchObject({ status: 201, body: { status: 'ok' } });
     expect((await setup(5, CONFIG)).body).toEqual({ model_version: 'tiny-bert-ner' });
   });

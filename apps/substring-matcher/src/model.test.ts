@@ -1,6 +1,7 @@
 // Drives the app over HTTP exactly as Label Studio does: health, setup, batch predict (nothing to do
 // without a selection), interactive predict with the annotator's region in `context`, webhooks.
 import { codePointSlice, createServer, LabelInterface, MemoryStore, toCodePointOffset, validatePrediction, type LsmlServer } from '@lsml/core';
+import { interactiveContext, lsAnnotation, lsProject, lsTask } from '@lsml/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import SubstringMatcher, { findAll } from './model.js';
 
@@ -13,33 +14,10 @@ const CONFIG = `<View>
 </View>`;
 const TEXT = "We got hold of one of the first Apple Watches to leave apple. Here's what we found: APPLE (a.k.a. Apple) ☕ Apple.";
 
-const lsTask = (id: number, text: string) => ({
-  id,
-  annotations: [],
-  drafts: [],
-  predictions: [],
-  data: { text },
-  meta: {},
-  created_at: '2024-04-08T14:21:29.542516Z',
-  updated_at: '2024-04-08T14:21:29.542520Z',
-  inner_id: id,
-  total_annotations: 0,
-  cancelled_annotations: 0,
-  total_predictions: 0,
-  comment_count: 0,
-  unresolved_comment_count: 0,
-  last_comment_updated_at: null,
-  project: 3,
-  updated_by: null,
-  file_upload: 'texts.json',
-  comment_authors: [],
-});
-const selection = (start: number, end: number, labels = ['ORG']) => ({
-  annotation_id: null,
-  draft_id: 0,
-  user_id: 1,
-  result: [{ id: 'sel1', from_name: 'label', to_name: 'text', type: 'labels', origin: 'manual', value: { start, end, text: TEXT.slice(start, end), labels } }],
-});
+/** A task of project 3 as interactive /predict receives it (with `drafts`). */
+const textTask = (id: number, text: string) => lsTask(id, { text }, 3, { interactive: true });
+const selection = (start: number, end: number, labels = ['ORG']) =>
+  interactiveContext([{ id: 'sel1', from_name: 'label', to_name: 'text', type: 'labels', origin: 'manual', value: { start, end, text: TEXT.slice(start, end), labels } }]);
 
 let server: LsmlServer;
 let url: string;
@@ -62,13 +40,13 @@ describe('substring-matcher over HTTP', () => {
   });
 
   it('returns an empty list for batch pre-labelling (no context)', async () => {
-    const r = await post('/predict', { tasks: [lsTask(1, TEXT)], project: '3.1712586036', label_config: CONFIG, params: { login: null, password: null, context: null } });
+    const r = await post('/predict', { tasks: [textTask(1, TEXT)], project: '3.1712586036', label_config: CONFIG, params: { login: null, password: null, context: null } });
     expect(r).toEqual({ status: 200, body: { results: [] } });
   });
 
   it('labels every other occurrence, literal and case-insensitive, with exact offsets', async () => {
     const start = TEXT.indexOf('Apple');
-    const r = await post('/predict', { tasks: [lsTask(1, TEXT)], project: '3.1712586036', label_config: CONFIG, params: { login: null, password: null, context: selection(start, start + 5) } });
+    const r = await post('/predict', { tasks: [textTask(1, TEXT)], project: '3.1712586036', label_config: CONFIG, params: { login: null, password: null, context: selection(start, start + 5) } });
     expect(r.status).toBe(200);
     const results = r.body.results as Array<{ model_version: string; score: number; result: Array<{ value: { start: number; end: number; text: string; labels: string[] }; score: number }> }>;
     expect(results).toHaveLength(1);
@@ -90,11 +68,11 @@ describe('substring-matcher over HTTP', () => {
   it('treats the selection literally (no regex) and honours case_sensitive', async () => {
     const text = 'a.b a+b a.b axb A.B';
     const ctx = { result: [{ from_name: 'label', to_name: 'text', type: 'labels', value: { start: 0, end: 3, text: 'a.b', labels: ['PER'] } }] };
-    const r = await post('/predict', { tasks: [lsTask(2, text)], project: '3.1', label_config: CONFIG, params: { context: ctx } });
+    const r = await post('/predict', { tasks: [textTask(2, text)], project: '3.1', label_config: CONFIG, params: { context: ctx } });
     const spans = (r.body.results as Array<{ result: Array<{ value: { start: number } }> }>)[0]!.result.map((x) => x.value.start);
     expect(spans).toEqual([8, 16]);
     await post('/setup', { project: '4.1', schema: CONFIG, extra_params: '{"case_sensitive": true}' });
-    const strict = await post('/predict', { tasks: [lsTask(2, text)], project: '4.1', label_config: CONFIG, params: { context: ctx } });
+    const strict = await post('/predict', { tasks: [textTask(2, text)], project: '4.1', label_config: CONFIG, params: { context: ctx } });
     expect((strict.body.results as Array<{ result: Array<{ value: { start: number } }> }>)[0]!.result.map((x) => x.value.start)).toEqual([8]);
   });
 
@@ -102,7 +80,7 @@ describe('substring-matcher over HTTP', () => {
     const text = '😀 café CAFÉ 👩‍👩‍👧 café';
     // The editor sends the selection in code points: "café" at 2..6.
     const ctx = { result: [{ from_name: 'label', to_name: 'text', type: 'labels', value: { start: 2, end: 6, text: 'café', labels: ['PER'] } }] };
-    const r = await post('/predict', { tasks: [lsTask(3, text)], project: '3.1', label_config: CONFIG, params: { context: ctx } });
+    const r = await post('/predict', { tasks: [textTask(3, text)], project: '3.1', label_config: CONFIG, params: { context: ctx } });
     const res = (r.body.results as Array<{ result: Array<{ value: { start: number; end: number; text: string } }> }>)[0]!.result;
     expect(res.map((x) => [x.value.start, x.value.end, x.value.text])).toEqual([
       [7, 11, 'CAFÉ'],
@@ -112,8 +90,8 @@ describe('substring-matcher over HTTP', () => {
   });
 
   it('accepts Label Studio webhooks (it does not train)', async () => {
-    const project = { id: 3, title: 'NER', label_config: CONFIG, model_version: '', created_at: '2024-05-01T09:00:00Z' };
-    const created = await post('/webhook', { action: 'ANNOTATION_CREATED', annotation: { id: 1, result: [], project: 3, task: 1 }, task: lsTask(1, TEXT), project });
+    const project = lsProject(3, CONFIG, { title: 'NER' });
+    const created = await post('/webhook', { action: 'ANNOTATION_CREATED', annotation: lsAnnotation(1, 1, 3, []), task: textTask(1, TEXT), project });
     expect(created).toEqual({ status: 201, body: { result: null, status: 'ok' } });
     const training = await post('/webhook', { action: 'START_TRAINING', project });
     expect(training.status).toBe(201);

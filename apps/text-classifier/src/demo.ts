@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from '@lsml/core';
-import { annotationWebhook, lsProject, lsTask, startTrainingWebhook } from './label-studio-payloads.js';
+import { annotationWebhook, choicesResult, lsAnnotation, lsProject, lsTask, startTrainingWebhook } from '@lsml/core/testing';
 import { textClassifier } from './model.js';
 import { loadMails, shuffled, type Mail } from './spam-corpus.js';
 
@@ -107,7 +107,7 @@ async function run(strategy: Strategy, projectId: number): Promise<Row[]> {
     const chosen = new Set(batch);
     unlabelled = unlabelled.filter((m) => !chosen.has(m));
     for (const mail of batch) {
-      await post('/webhook', annotationWebhook(project, { id: mail.id, data: { text: mail.text } }, mail.id, NAMES, mail.label));
+      await post('/webhook', annotationWebhook(project, { id: mail.id, data: { text: mail.text } }, lsAnnotation(mail.id, mail.id, project.id, [choicesResult(NAMES.fromName, NAMES.toName, mail.label)])));
     }
     labelled += batch.length;
     const { job } = await post<{ job: string }>('/webhook', startTrainingWebhook(project));

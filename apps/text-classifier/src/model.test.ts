@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createServer, LabelInterface, validatePrediction, type LsmlServer } from '@lsml/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { annotationWebhook, lsAnnotation, lsProject, lsTask, startTrainingWebhook } from './label-studio-payloads.js';
+import { annotationWebhook, choicesResult, lsAnnotation, lsProject, lsTask, startTrainingWebhook } from '@lsml/core/testing';
 import TextClassifier, { DEFAULT_TRAIN_EVERY, trainEveryFromEnv } from './model.js';
 import { loadMails, shuffled, type Mail } from './spam-corpus.js';
 
@@ -127,7 +127,7 @@ describe('text-classifier over HTTP, as Label Studio drives it', () => {
   it(`takes ANNOTATION_CREATED webhooks, training in the background every ${DEFAULT_TRAIN_EVERY} annotations`, async () => {
     const answers = [];
     for (const mail of TRAIN) {
-      const res = await app.post<{ status: string; job?: string; result: { status: string } }>('/webhook', annotationWebhook(project, { id: mail.id, data: { text: mail.text } }, mail.id, NAMES, mail.label));
+      const res = await app.post<{ status: string; job?: string; result: { status: string } }>('/webhook', annotationWebhook(project, { id: mail.id, data: { text: mail.text } }, lsAnnotation(mail.id, mail.id, project.id, [choicesResult(NAMES.fromName, NAMES.toName, mail.label)])));
       expect(res.status).toBe(201);
       expect(res.body.status).toBe('ok');
       answers.push(res.body);
@@ -245,7 +245,7 @@ describe('training from the Label Studio API', () => {
       ...lsTask(m.id, { text: m.text }, projectId),
       is_labeled: true,
       total_annotations: 1,
-      annotations: [lsAnnotation(m.id, m.id, projectId, NAMES, m.label)],
+      annotations: [lsAnnotation(m.id, m.id, projectId, [choicesResult(NAMES.fromName, NAMES.toName, m.label)])],
     }));
     // A stand-in for Label Studio's /api/tasks/ (two pages of 100, as the client asks for).
     const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { EditorServer } from './editor-server.js';
-import type { LsTask, ResultItem, StoredPrediction, SubmittedAnnotation } from './label-studio.js';
+import type { LsTask } from '@lsml/core/testing';
+import type { ResultItem, StoredPrediction, SubmittedAnnotation } from './label-studio.js';
 
 export const CHROMIUM_PATH = process.env.LSML_E2E_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumMissing = fs.existsSync(CHROMIUM_PATH)

@@ -3,14 +3,8 @@
 // ones Label Studio sends (packages/core/test/protocol/PROTOCOL.md §4, §5.5, §5.6), and the predictions
 // it stores and hands to the editor.
 
-const CREATED_AT = '2024-05-01T09:00:00.000000Z';
-const CREATED_EPOCH = Math.floor(Date.parse(CREATED_AT) / 1000);
-
-export interface LsTask {
-  id: number;
-  data: Record<string, unknown>;
-  [key: string]: unknown;
-}
+// The request bodies come from the shared Label Studio builders (`@lsml/core/testing`).
+import { annotationWebhook, lsProject, predictRequest, projectUid, setupRequest, startTrainingWebhook, type LsProject, type LsTask } from '@lsml/core/testing';
 
 /** A prediction as Label Studio stores it and gives it to the editor. */
 export interface StoredPrediction {
@@ -57,33 +51,6 @@ export interface JsonResponse<T = Record<string, unknown>> {
   body: T;
 }
 
-/** A task row as Label Studio serialises it for /predict and for webhooks. */
-export function lsTask(id: number, data: Record<string, unknown>, projectId: number, annotations: unknown[] = []): LsTask {
-  return {
-    id,
-    data,
-    meta: {},
-    created_at: CREATED_AT,
-    updated_at: CREATED_AT,
-    is_labeled: annotations.length > 0,
-    overlap: 1,
-    inner_id: id,
-    total_annotations: annotations.length,
-    cancelled_annotations: 0,
-    total_predictions: 0,
-    comment_count: 0,
-    unresolved_comment_count: 0,
-    last_comment_updated_at: null,
-    project: projectId,
-    updated_by: null,
-    file_upload: 'tasks.json',
-    comment_authors: [],
-    annotations,
-    drafts: [],
-    predictions: [],
-  };
-}
-
 async function post<T>(url: string, body: unknown): Promise<JsonResponse<T>> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
@@ -112,75 +79,30 @@ export class LabelStudioProject {
 
   /** `project` as Label Studio sends it to /setup and /predict: "<id>.<created_at epoch>". */
   get projectRef(): string {
-    return `${this.id}.${CREATED_EPOCH}`;
+    return projectUid(this.id);
   }
 
   /** ProjectWebhookSerializer: every project column plus the counters (§5.6). */
-  webhookProject() {
-    return {
-      id: this.id,
+  webhookProject(): LsProject {
+    return lsProject(this.id, this.labelConfig, {
       title: `e2e project ${this.id}`,
-      description: '',
-      label_config: this.labelConfig,
-      expert_instruction: '',
-      show_instruction: false,
-      show_skip_button: true,
-      enable_empty_annotation: true,
-      show_annotation_history: false,
-      organization: 1,
-      color: '#FFFFFF',
-      maximum_annotations: 1,
-      is_published: false,
-      model_version: '',
-      is_draft: false,
       created_by: this.user.id,
-      created_at: CREATED_AT,
-      updated_at: CREATED_AT,
-      min_annotations_to_start_training: 0,
-      start_training_on_annotation_update: false,
-      show_collab_predictions: true,
       num_tasks_with_annotations: this.annotations,
-      task_number: 0,
       useful_annotation_number: this.annotations,
-      ground_truth_number: 0,
-      skipped_annotations_number: 0,
       total_annotations_number: this.annotations,
       total_predictions_number: this.nextPredictionId - 1,
-      sampling: 'Sequential sampling',
-      show_ground_truth_first: false,
-      show_overlap_first: false,
-      overlap_cohort_percentage: 100,
-      task_data_login: null,
-      task_data_password: null,
-      control_weights: {},
-      evaluate_predictions_automatically: false,
-      skip_queue: 'REQUEUE_FOR_OTHERS',
-      reveal_preannotations_interactively: false,
-      pinned_at: null,
       finished_task_number: this.annotations,
-    };
+    });
   }
 
   /** Connect the model (MLApi.setup). */
   setup(): Promise<JsonResponse<{ model_version?: string }>> {
-    return post(`${this.backendUrl}/setup`, {
-      project: this.projectRef,
-      schema: this.labelConfig,
-      hostname: 'http://localhost:8080',
-      access_token: 'e2e-token',
-      extra_params: this.extraParams ? JSON.stringify(this.extraParams) : null,
-      model_version: null,
-    });
+    return post(`${this.backendUrl}/setup`, setupRequest(this.id, this.labelConfig, { accessToken: 'e2e-token', extraParams: this.extraParams }));
   }
 
   /** Batch pre-annotation (MLApi._prep_prediction_req with context null). */
   predictRaw(tasks: LsTask[], context: unknown = null): Promise<JsonResponse<{ results?: BackendPrediction[] }>> {
-    return post(`${this.backendUrl}/predict`, {
-      tasks,
-      project: this.projectRef,
-      label_config: this.labelConfig,
-      params: { login: null, password: null, context },
-    });
+    return post(`${this.backendUrl}/predict`, predictRequest(tasks, this.id, this.labelConfig, context));
   }
 
   /** Ask for predictions and store them as Label Studio does, one per task, with their ids. */
@@ -250,18 +172,13 @@ export class LabelStudioProject {
       last_created_by: null,
     };
     this.annotations += 1;
-    const body = {
-      action: 'ANNOTATION_CREATED',
-      annotation,
-      task: lsTask(task.id, task.data, this.id, [annotation.id]),
-      project: this.webhookProject(),
-    };
+    const body = annotationWebhook(this.webhookProject(), task, annotation);
     return { annotation, response: await post<Record<string, unknown>>(`${this.backendUrl}/webhook`, body) };
   }
 
   /** "Start Training" in the model settings (MLApi.train, current Label Studio). */
   startTraining() {
-    return post<Record<string, unknown>>(`${this.backendUrl}/webhook`, { action: 'START_TRAINING', project: this.webhookProject() });
+    return post<Record<string, unknown>>(`${this.backendUrl}/webhook`, startTrainingWebhook(this.webhookProject()));
   }
 
   jobStatus(job: string) {

@@ -62,6 +62,9 @@ export { codePointSlice, toCodePointOffset, toUtf16Offset } from './protocol/tex
 // Errors: one base class with a stable `code`
 export { LsmlError, LabelConfigMismatchError, TaskInputError } from './errors.js';
 
+// Label Studio object builders for tests (also `@lsml/core/testing`)
+export * from './testing/index.js';
+
 // The adapter contract: runtimes × task heads
 export * from './contract/index.js';
 

@@ -10,7 +10,8 @@ import { createServer, type LsmlServer } from '@lsml/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import Trainable from './fixtures/trainable.js';
 import { spawnBackend } from './helpers/spawn-backend.js';
-import { annotationCreated, CHOICES_CONFIG, pollJob, postJson, startTraining, task } from './helpers/label-studio-payloads.js';
+import { lsTask } from '@lsml/core/testing';
+import { annotationCreated, CHOICES_CONFIG, pollJob, postJson, startTraining } from './helpers/training-requests.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-train-'));
 const running: LsmlServer[] = [];
@@ -26,7 +27,7 @@ async function start(modelDir = tmp()) {
 }
 
 const predictOnce = async (url: string, project = 7) =>
-  (await (await postJson(`${url}/predict`, { tasks: [task(1, 'hello', project)], project: `${project}.1`, label_config: CHOICES_CONFIG, params: { context: null } })).json()) as {
+  (await (await postJson(`${url}/predict`, { tasks: [lsTask(1, { text: 'hello' }, project)], project: `${project}.1`, label_config: CHOICES_CONFIG, params: { context: null } })).json()) as {
     results: Array<{ model_version: string; result: Array<{ value: { choices: string[] } }> }>;
   };
 
@@ -98,7 +99,7 @@ describe('embedded training queue', () => {
       const clients = Array.from({ length: 6 }, async (_, c) => {
         seen[c] = [];
         while (!stop) {
-          const res = await postJson(`${url}/predict`, { tasks: [task(1, 'x')], project: '7.1', label_config: CHOICES_CONFIG });
+          const res = await postJson(`${url}/predict`, { tasks: [lsTask(1, { text: 'x' }, 7)], project: '7.1', label_config: CHOICES_CONFIG });
           const body = (await res.json()) as { results: Array<{ model_version: string; result: Array<{ value: { choices: string[] } }> }> };
           seen[c]!.push([res.status, body.results[0]!.model_version, body.results[0]!.result[0]!.value.choices[0]!]);
         }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, spawnBackend, type SpawnedBackend } from './helpers/spawn-backend.js';
-import { annotationCreated, CHOICES_CONFIG, pollJob, postJson, startTraining, task } from './helpers/label-studio-payloads.js';
+import { lsTask } from '@lsml/core/testing';
+import { annotationCreated, CHOICES_CONFIG, pollJob, postJson, startTraining } from './helpers/training-requests.js';
 import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/trainable.ts', import.meta.url));
@@ -49,7 +50,7 @@ function startWorker(env: Record<string, string>, modelDir: string): Promise<Wor
 }
 
 const predictOnce = async (url: string) =>
-  (await (await postJson(`${url}/predict`, { tasks: [task(1, 'hello')], project: '7.1', label_config: CHOICES_CONFIG })).json()) as {
+  (await (await postJson(`${url}/predict`, { tasks: [lsTask(1, { text: 'hello' }, 7)], project: '7.1', label_config: CHOICES_CONFIG })).json()) as {
     results: Array<{ model_version: string; result: Array<{ value: { choices: string[] } }> }>;
   };
 const setupVersion = async (url: string) =>

@@ -2,7 +2,7 @@
 // check: the result count, each prediction's shape, model_version and score, and validatePrediction
 // against the label config (newest LS rejects the whole batch for one invalid prediction).
 import { codePointSlice, LabelInterface, validatePrediction } from '@lsml/core';
-import { isTaskLike } from './label-studio-objects.js';
+import { isTaskLike } from '@lsml/core/testing';
 
 export interface CheckPredictionsOptions {
   /** The `model_version` `/setup` reported: every prediction that carries one must carry exactly this. */

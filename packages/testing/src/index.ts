@@ -10,7 +10,8 @@ export {
 } from './conformance.js';
 export { simulateLabelStudio, type SimulatedAnnotation, type SimulateOptions, type SimulationReport, type SimulationStep } from './simulate.js';
 export { checkPredictions, type CheckPredictionsOptions, type CheckPredictionsResult } from './check-predictions.js';
-export { lsAnnotation, lsProject, lsTask, projectUid, toLsTasks } from './label-studio-objects.js';
+// The Label Studio object builders are core's one copy (`@lsml/core/testing`), re-exported here.
+export * from '@lsml/core/testing';
 export { basicAuthHeader, joinUrl, request, type BackendTarget, type BasicAuth, type KitRequest, type KitResponse } from './http.js';
 export { KitError } from './kit-error.js';
 export {
@@ -21,3 +22,12 @@ export {
   type RuntimeCheck,
   type MakeRuntime,
 } from './runtime-conformance.js';
+export {
+  assertValidPredictions,
+  postJson,
+  startAppInProcess,
+  startAppWithCli,
+  type AppPrediction,
+  type JsonResponse,
+  type RunningApp,
+} from './app-harness.js';

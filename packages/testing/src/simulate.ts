@@ -6,7 +6,7 @@ import type { InteractiveContext } from '@lsml/core';
 import { checkPredictions } from './check-predictions.js';
 import { preview, request, targetOf, type BackendTarget, type BasicAuth, type KitResponse } from './http.js';
 import { KitError } from './kit-error.js';
-import { lsAnnotation, lsProject, projectUid, toLsTasks } from './label-studio-objects.js';
+import { lsAnnotation, lsProject, projectUid, toLsTasks } from '@lsml/core/testing';
 
 export interface SimulatedAnnotation {
   /** Index of the annotated task in `tasks`. */

@@ -35,6 +35,11 @@ const PACKAGES: Pkg[] = [
     exports: {
       '.': ['LabelStudioMLBase', 'ModelResponse', 'createServer', 'serve', 'defineBackend', 'parseConfig', 'validatePrediction', 'getLocalPath'],
       './create': ['createProject', 'listTemplates', 'runCreateLsml'],
+      './label-config': ['LabelInterface', 'parseConfig', 'validatePrediction'],
+      './media': ['getLocalPath', 'preloadTaskData', 'MediaError'],
+      './training': ['SqliteTrainingQueue', 'createJobProcessor', 'LabelStudioClient'],
+      './server': ['createServer', 'serve', 'HttpError'],
+      './testing': ['lsTask', 'lsProject', 'lsAnnotation', 'annotationWebhook'],
     },
     types: `import { LabelStudioMLBase, ModelResponse, createServer, type Task } from '@lsml/core';
 import { createProject } from '@lsml/core/create';

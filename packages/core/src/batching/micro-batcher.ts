@@ -4,6 +4,7 @@
  * caller gets its own result back. Model adapters put their `session.run` behind it so that Label
  * Studio's many single-task `/predict` calls become a few batched runs.
  */
+import { LsmlError } from '../errors.js';
 
 export interface MicroBatcherOptions<In, Out> {
   /**
@@ -39,17 +40,17 @@ export interface MicroBatcherStats {
 }
 
 /** The queue was full; callers may answer 503 and let the client retry. */
-export class QueueFullError extends Error {
+export class QueueFullError extends LsmlError {
   constructor(readonly maxQueueSize: number) {
-    super(`MicroBatcher queue is full (${maxQueueSize} items waiting); retry later or raise maxQueueSize`);
+    super('queue_full', `MicroBatcher queue is full (${maxQueueSize} items waiting); retry later or raise maxQueueSize`, { status: 503 });
     this.name = 'QueueFullError';
   }
 }
 
 /** `close()` was called: nothing more is accepted. */
-export class BatcherClosedError extends Error {
+export class BatcherClosedError extends LsmlError {
   constructor() {
-    super('MicroBatcher is closed');
+    super('batcher_closed', 'MicroBatcher is closed', { status: 503 });
     this.name = 'BatcherClosedError';
   }
 }

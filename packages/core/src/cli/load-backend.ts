@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { LsmlError } from '../errors.js';
 import { isBackendClass, type BackendClass } from '../model/label-studio-ml-base.js';
 
 /** A user mistake the CLI reports in one line (exit code 2), without a stack trace. */
-export class CliError extends Error {
+export class CliError extends LsmlError {
   constructor(message: string) {
-    super(message);
+    super('cli', message, { status: 400 });
     this.name = 'CliError';
   }
 }

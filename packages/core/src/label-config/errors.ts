@@ -1,3 +1,5 @@
+import { LsmlError } from '../errors.js';
+
 /**
  * What went wrong with a label config:
  * - `syntax`: the XML is not well-formed (Python: `LabelStudioXMLSyntaxErrorSentryIgnored`), including
@@ -15,11 +17,15 @@ export const VALUE_ERROR_NAME = 'ValueError';
 
 const BRAND = Symbol.for('lsml.LabelConfigError');
 
-export class LabelConfigError extends Error {
+/**
+ * A label config that cannot be used: code `label_config_<kind>` (`label_config_syntax`, `_value`,
+ * `_limit`), status 422 (the server answers /setup and /predict with it).
+ */
+export class LabelConfigError extends LsmlError {
   readonly kind: LabelConfigErrorKind;
 
   constructor(kind: LabelConfigErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(`label_config_${kind}`, message, { status: 422, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
     this.kind = kind;
     this.name = kind === 'value' ? VALUE_ERROR_NAME : SYNTAX_ERROR_NAME;
     Object.defineProperty(this, BRAND, { value: true });

@@ -12,42 +12,13 @@ import {
   type ParsedLabelConfig,
 } from './parse-config.js';
 import { makeRegion, type RegionOptions } from './region-builders.js';
+import { regionTypeEntry } from './region-table.js';
 import type { Region } from './regions.js';
 import { pyRepr, setOwn } from './util.js';
 import { parseXmlElements, type XmlElement } from './xml.js';
 
 /** Tags that are both a control and an object under one name (Python `_SELF_REFERENCING_TAGS`). */
 const SELF_REFERENCING: Readonly<Record<string, string>> = { chat: 'ChatMessage', reactcode: 'ReactCode' };
-
-/**
- * The value key that holds a control's labels (Python `_label_attr_name`); for value-like controls
- * (TextArea, Rating, ...) it is the key of the value itself.
- */
-const LABEL_KEYS: Readonly<Record<string, string>> = {
-  choices: 'choices',
-  labels: 'labels',
-  brushlabels: 'brushlabels',
-  ellipselabels: 'ellipselabels',
-  keypointlabels: 'keypointlabels',
-  vectorlabels: 'vectorlabels',
-  ocrlabels: 'ocrlabels',
-  polygonlabels: 'polygonlabels',
-  rectanglelabels: 'rectanglelabels',
-  videorectangle: 'labels',
-  videovectorlabels: 'labels',
-  number: 'number',
-  datetime: 'datetime',
-  hypertextlabels: 'hypertextlabels',
-  pairwise: 'selected',
-  paragraphlabels: 'paragraphlabels',
-  rating: 'rating',
-  taxonomy: 'taxonomy',
-  textarea: 'text',
-  timeserieslabels: 'timeserieslabels',
-  timelinelabels: 'timelinelabels',
-  chatmessage: 'chatmessage',
-  reactcode: 'reactcode',
-};
 
 /** Value keys that hold one value rather than a list of labels. */
 const SCALAR_KEYS = new Set(['number', 'rating', 'datetime', 'selected', 'chatmessage', 'reactcode']);
@@ -97,7 +68,9 @@ export class ControlTag {
     readonly conditionals: ParsedConditionals | undefined,
   ) {
     this.regionType = type.toLowerCase();
-    this.labelKey = LABEL_KEYS[this.regionType] ?? (this.regionType.endsWith('labels') ? this.regionType : undefined);
+    // The value key that holds the labels (Python `_label_attr_name`): the region table's, else `<type>` for
+    // any other `...labels` control; for value-like controls (TextArea, Rating, ...) the value's own key.
+    this.labelKey = regionTypeEntry(this.regionType)?.labelKey ?? (this.regionType.endsWith('labels') ? this.regionType : undefined);
   }
 
   /** True when `label` may be used with this control (always true for dynamic or label-less controls). */

@@ -13,6 +13,7 @@
  *   custom tags only need an object value) are accepted instead of always failing.
  */
 import type { ControlTag, LabelInterface } from './label-interface.js';
+import { regionTypeEntry, type FieldRule } from './region-table.js';
 
 export interface ValidationIssue {
   /** Where the problem is, e.g. `result[2].value.choices[0]`, `result[0].to_name`, `score`. */
@@ -171,27 +172,71 @@ class ValueChecker {
     else each(item);
   }
 
-  // ---- geometry shared by several types -------------------------------------------------------
-
-  rectangle(v: Json, path: string): void {
-    for (const k of ['x', 'y', 'width', 'height']) this.number(v, k, path, { max: 100, geometry: true });
-    this.number(v, 'rotation', path, { max: 360, optional: true, nullable: true });
+  /** Checks `v` as a value of region type `type` (lower case); false when the table has no rules for it. */
+  check(type: string, v: Json, path: string): boolean {
+    const rules = regionTypeEntry(type)?.rules;
+    if (!rules) return false;
+    this.apply(rules, v, path);
+    return true;
   }
 
-  keypoint(v: Json, path: string): void {
-    for (const k of ['x', 'y']) this.number(v, k, path, { max: 100, geometry: true });
+  /** Applies the table's rules (region-table.ts) to `v`, in order. */
+  private apply(rules: readonly FieldRule[], v: Json, path: string): void {
+    for (const rule of rules) {
+      const { key } = rule;
+      switch (rule.kind) {
+        case 'number': {
+          const { kind: _kind, key: _key, maxFromAttr, ...opts } = rule;
+          let max = opts.max;
+          if (maxFromAttr) {
+            const parsed = Number.parseInt(this.control.attrs[maxFromAttr.attr] ?? maxFromAttr.default, 10);
+            max = Number.isNaN(parsed) ? undefined : parsed;
+          }
+          this.number(v, key, path, { ...opts, ...(max === undefined ? {} : { max }) });
+          break;
+        }
+        case 'string':
+          this.string(v, key, path, rule);
+          break;
+        case 'boolean':
+          this.boolean(v, key, path, rule);
+          break;
+        case 'offset':
+          this.offset(v, key, path);
+          break;
+        case 'strings':
+          if (rule.nullable && v[key] === null) break;
+          this.stringList(v, key, path, { labels: rule.labels ?? false });
+          break;
+        case 'objects':
+          this.list(v, key, path, (item, at) => this.object(item, at, key, (obj) => this.apply(rule.fields, obj, at)), rule);
+          break;
+        case 'object': {
+          const inner = v[key];
+          if (!isObject(inner)) this.issue(`${path}.${key}`, key, `'${key}' must be an object, got ${describe(inner)}`);
+          else this.apply(rule.fields, inner, `${path}.${key}`);
+          break;
+        }
+        case 'points':
+          this.points(v, key, path);
+          break;
+        case 'rle':
+          this.rle(v, key, path);
+          break;
+        case 'taxonomy':
+          this.taxonomy(v, key, path);
+          break;
+        case 'ranker':
+          this.ranker(v, key, path);
+          break;
+      }
+    }
   }
 
-  ellipse(v: Json, path: string): void {
-    for (const k of ['x', 'y']) this.number(v, k, path, { max: 100, geometry: true });
-    for (const k of ['radiusX', 'radiusY']) this.number(v, k, path, { max: 50, geometry: true });
-    this.number(v, 'rotation', path, { max: 360, optional: true, nullable: true });
-  }
-
-  polygon(v: Json, path: string): void {
-    this.list(v, 'points', path, (point, at) => {
+  private points(v: Json, key: string, path: string): void {
+    this.list(v, key, path, (point, at) => {
       if (!Array.isArray(point) || point.length !== 2) {
-        this.issue(at, 'points', `each point must be [x, y], got ${describe(point)}`);
+        this.issue(at, key, `each point must be [x, y], got ${describe(point)}`);
         return;
       }
       const [x, y] = point as [unknown, unknown];
@@ -200,207 +245,37 @@ class ValueChecker {
     });
   }
 
-  brush(v: Json, path: string): void {
-    if (v.format !== undefined) this.string(v, 'format', path);
-    const rle = v.rle;
-    const at = `${path}.rle`;
-    if (rle === undefined) this.issue(at, 'rle', "'rle' is required");
-    else if (!Array.isArray(rle) || rle.length === 0) this.issue(at, 'rle', "'rle' must be a non-empty list of bytes (0..255)");
+  private rle(v: Json, key: string, path: string): void {
+    const rle = v[key];
+    const at = `${path}.${key}`;
+    if (rle === undefined) this.issue(at, key, `'${key}' is required`);
+    else if (!Array.isArray(rle) || rle.length === 0) this.issue(at, key, `'${key}' must be a non-empty list of bytes (0..255)`);
     else {
       const bad = rle.findIndex((b: unknown) => !(typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255));
-      if (bad >= 0) this.issue(`${at}[${bad}]`, 'rle', `'rle' items must be integers from 0 to 255, got ${describe(rle[bad])}`);
+      if (bad >= 0) this.issue(`${at}[${bad}]`, key, `'${key}' items must be integers from 0 to 255, got ${describe(rle[bad])}`);
     }
   }
 
-  vertices(v: Json, path: string, key = 'vertices'): void {
-    this.list(v, key, path, (item, at) =>
-      this.object(item, at, key, (vertex) => {
-        this.number(vertex, 'x', at);
-        this.number(vertex, 'y', at);
-        this.string(vertex, 'id', at, { optional: true, nullable: true });
-        this.boolean(vertex, 'isBezier', at, { optional: true, nullable: true });
-        this.string(vertex, 'prevPointId', at, { optional: true, nullable: true });
-      }),
-    );
+  private taxonomy(v: Json, key: string, path: string): void {
+    this.list(v, key, path, (item, at) => {
+      if (!Array.isArray(item)) {
+        this.issue(at, key, `each taxonomy item must be a path (list of strings), got ${describe(item)}`);
+        return;
+      }
+      item.forEach((node: unknown, j) => {
+        if (typeof node !== 'string') this.issue(`${at}[${j}]`, key, `taxonomy nodes must be strings, got ${describe(node)}`);
+        else this.label(node, `${at}[${j}]`, key);
+      });
+    });
   }
 
-  span(v: Json, path: string, offsets: boolean): void {
-    this.offset(v, 'start', path);
-    this.offset(v, 'end', path);
-    if (offsets) {
-      this.number(v, 'startOffset', path, { integer: true, min: 0, optional: true, nullable: true });
-      this.number(v, 'endOffset', path, { integer: true, min: 0, optional: true, nullable: true });
+  private ranker(v: Json, key: string, path: string): void {
+    const ranker = v[key];
+    if (!isObject(ranker)) {
+      this.issue(`${path}.${key}`, key, `'${key}' must be an object of lists, got ${describe(ranker)}`);
+      return;
     }
-  }
-
-  /** Checks `v` as a value of region type `type` (lower case); false when the type has no rules here. */
-  check(type: string, v: Json, path: string): boolean {
-    const labels = (key: string) => this.stringList(v, key, path, { labels: true });
-    switch (type) {
-      case 'choices':
-        labels('choices');
-        return true;
-      case 'labels':
-        this.span(v, path, false);
-        labels('labels');
-        return true;
-      case 'rectangle':
-        this.rectangle(v, path);
-        return true;
-      case 'rectanglelabels':
-        this.rectangle(v, path);
-        labels('rectanglelabels');
-        return true;
-      case 'polygon':
-        this.polygon(v, path);
-        return true;
-      case 'polygonlabels':
-        this.polygon(v, path);
-        labels('polygonlabels');
-        return true;
-      case 'keypoint':
-        this.keypoint(v, path);
-        return true;
-      case 'keypointlabels':
-        this.keypoint(v, path);
-        labels('keypointlabels');
-        return true;
-      case 'ellipse':
-        this.ellipse(v, path);
-        return true;
-      case 'ellipselabels':
-        this.ellipse(v, path);
-        labels('ellipselabels');
-        return true;
-      case 'brush':
-        this.brush(v, path);
-        return true;
-      case 'brushlabels':
-        this.brush(v, path);
-        labels('brushlabels');
-        return true;
-      case 'textarea':
-        this.stringList(v, 'text', path);
-        return true;
-      case 'number':
-        this.number(v, 'number', path);
-        return true;
-      case 'rating': {
-        const max = Number.parseInt(this.control.attrs.maxRating ?? '5', 10);
-        this.number(v, 'rating', path, { integer: true, min: 0, max: Number.isNaN(max) ? undefined : max });
-        return true;
-      }
-      case 'datetime':
-        this.string(v, 'datetime', path);
-        return true;
-      case 'taxonomy':
-        this.list(v, 'taxonomy', path, (item, at) => {
-          if (!Array.isArray(item)) {
-            this.issue(at, 'taxonomy', `each taxonomy item must be a path (list of strings), got ${describe(item)}`);
-            return;
-          }
-          item.forEach((node: unknown, j) => {
-            if (typeof node !== 'string') this.issue(`${at}[${j}]`, 'taxonomy', `taxonomy nodes must be strings, got ${describe(node)}`);
-            else this.label(node, `${at}[${j}]`, 'taxonomy');
-          });
-        });
-        return true;
-      case 'pairwise':
-        this.string(v, 'selected', path);
-        return true;
-      case 'ranker': {
-        const ranker = v.ranker;
-        if (!isObject(ranker)) {
-          this.issue(`${path}.ranker`, 'ranker', `'ranker' must be an object of lists, got ${describe(ranker)}`);
-          return true;
-        }
-        for (const key of Object.keys(ranker)) this.stringList(ranker, key, `${path}.ranker`);
-        return true;
-      }
-      case 'timeserieslabels':
-        this.span(v, path, false);
-        this.boolean(v, 'instant', path);
-        labels('timeserieslabels');
-        return true;
-      case 'paragraphlabels':
-      case 'hypertextlabels':
-        this.span(v, path, true);
-        labels(type);
-        return true;
-      case 'videorectangle':
-        this.number(v, 'framesCount', path, { integer: true });
-        this.number(v, 'duration', path);
-        this.list(v, 'sequence', path, (item, at) =>
-          this.object(item, at, 'sequence', (frame) => {
-            for (const k of ['x', 'y', 'width', 'height']) this.number(frame, k, at, { max: 100, geometry: true });
-            this.number(frame, 'rotation', at, { optional: true, nullable: true });
-            this.number(frame, 'time', at);
-            this.number(frame, 'frame', at, { integer: true });
-          }),
-        );
-        this.nullableLabels(v, 'labels', path);
-        return true;
-      case 'videovector':
-      case 'videovectorlabels':
-        this.number(v, 'framesCount', path, { integer: true, optional: true, nullable: true });
-        this.number(v, 'duration', path, { optional: true, nullable: true });
-        this.list(v, 'sequence', path, (item, at) =>
-          this.object(item, at, 'sequence', (frame) => {
-            this.number(frame, 'time', at, { optional: true, nullable: true });
-            this.number(frame, 'frame', at, { integer: true });
-            this.boolean(frame, 'closed', at, { optional: true, nullable: true });
-            this.boolean(frame, 'enabled', at, { optional: true, nullable: true });
-            this.vertices(frame, at);
-          }),
-        );
-        if (type === 'videovectorlabels') this.nullableLabels(v, 'labels', path);
-        return true;
-      case 'vectorlabels':
-        this.vertices(v, path);
-        this.boolean(v, 'closed', path, { optional: true, nullable: true });
-        labels('vectorlabels');
-        return true;
-      case 'ocrlabels':
-        for (const k of ['x', 'y', 'width', 'height']) this.number(v, k, path);
-        this.number(v, 'rotation', path, { optional: true, nullable: true });
-        this.string(v, 'ocrtext', path, { optional: true, nullable: true });
-        this.number(v, 'pageIndex', path, { integer: true, optional: true, nullable: true });
-        labels('ocrlabels');
-        return true;
-      case 'timelinelabels':
-        this.list(v, 'ranges', path, (item, at) =>
-          this.object(item, at, 'ranges', (range) => {
-            this.number(range, 'start', at);
-            this.number(range, 'end', at);
-          }),
-        );
-        labels('timelinelabels');
-        return true;
-      case 'chatmessage': {
-        const message = v.chatmessage;
-        if (!isObject(message)) {
-          this.issue(`${path}.chatmessage`, 'chatmessage', `'chatmessage' must be an object, got ${describe(message)}`);
-          return true;
-        }
-        this.string(message, 'role', `${path}.chatmessage`);
-        this.string(message, 'content', `${path}.chatmessage`);
-        this.number(message, 'createdAt', `${path}.chatmessage`, { integer: true, optional: true, nullable: true });
-        return true;
-      }
-      case 'reactcode':
-        if (!isObject(v.reactcode)) {
-          this.issue(`${path}.reactcode`, 'reactcode', `'reactcode' must be an object, got ${describe(v.reactcode)}`);
-        }
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  /** VideoRectangle-style labels: the key must be there (SDK), null or a list of config labels. */
-  private nullableLabels(v: Json, key: string, path: string): void {
-    if (v[key] === null) return;
-    this.stringList(v, key, path, { labels: true });
+    for (const bucket of Object.keys(ranker)) this.stringList(ranker, bucket, `${path}.${key}`);
   }
 }
 

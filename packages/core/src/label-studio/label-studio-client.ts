@@ -1,3 +1,4 @@
+import { LsmlError } from '../errors.js';
 import { authHeader, LabelStudioTokenProvider, resolveLabelStudioBaseUrl } from '../media/access-token.js';
 import type { Task } from '../protocol/types.js';
 
@@ -19,12 +20,15 @@ export interface TaskPageOptions {
   signal?: AbortSignal;
 }
 
-export class LabelStudioApiError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
+export class LabelStudioApiError extends LsmlError {
+  /** Label Studio's own HTTP status, when it answered (also `status`). */
+  readonly upstreamStatus: number | undefined;
+
+  constructor(message: string, status?: number) {
+    // Label Studio's status when it answered (a 404 on a page past the end is read by the client);
+    // 502 when it could not be asked (no token, network).
+    super('label_studio_api', message, { status: status ?? 502 });
+    this.upstreamStatus = status;
     this.name = 'LabelStudioApiError';
   }
 }

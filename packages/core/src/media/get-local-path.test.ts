@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MediaError } from './errors.js';
 import { makePat, serveTokenRefresh, startFakeServer, text, type FakeServer } from './fake-label-studio.test-helper.js';
-import { cacheFileName, encodePresignFileUri, getBase64Content, getLocalPath, type GetLocalPathOptions } from './get-local-path.js';
+import { getBase64Content, getLocalPath, type GetLocalPathOptions } from './get-local-path.js';
+import { cacheFileName } from './media-cache.js';
+import { encodePresignFileUri } from './resolve-reference.js';
 
 const md5_8 = (s: string) => createHash('md5').update(s).digest('hex').slice(0, 8);
 const quiet = { warn: () => undefined };

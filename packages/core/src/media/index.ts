@@ -13,18 +13,10 @@ export {
   type LabelStudioTokenProviderOptions,
   type TokenKind,
 } from './access-token.js';
-export {
-  DEFAULT_DOWNLOAD_TIMEOUT_MS,
-  DEFAULT_MAX_DOWNLOAD_BYTES,
-  DEFAULT_USER_AGENT,
-  cacheFileName,
-  encodePresignFileUri,
-  getBase64Content,
-  getLocalPath,
-  type GetBase64ContentOptions,
-  type GetLocalPathOptions,
-  type MediaFetchOptions,
-} from './get-local-path.js';
+export { getBase64Content, getLocalPath, type GetBase64ContentOptions, type GetLocalPathOptions } from './get-local-path.js';
+export { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_USER_AGENT, type MediaFetchOptions } from './fetch-context.js';
+export { encodePresignFileUri } from './resolve-reference.js';
+export { cacheFileName } from './media-cache.js';
 export { isPreloadNeeded, preloadTaskData, type PreloadTask, type PreloadTaskDataOptions } from './preload-task-data.js';
 export { MediaError, isMediaError, type MediaErrorCode, type MediaErrorDetails } from './errors.js';
 export { userCacheDir, userDataDir, type MediaLogger } from './util.js';

@@ -3,6 +3,7 @@
  * (`urlsplit`, `os.path.basename`, `parse_qs`, appdirs) because cache file names and URL
  * classification must come out the same as in the Python SDK.
  */
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -135,4 +136,23 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(path.resolve(parent), path.resolve(child));
   return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
+}
+
+/** Whether `p` is an existing regular file. */
+export async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether anything exists at `p`. */
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

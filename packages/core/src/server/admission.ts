@@ -1,13 +1,14 @@
+import { LsmlError } from '../errors.js';
 /**
  * Admission control for predictions: at most `maxConcurrent` run at once, at most `maxQueued` wait;
- * beyond that a request is turned away at once (503 + Retry-After) instead of piling up.
+ * beyond that a request is turned away at once (503 + Retry-After, code `overloaded`) instead of piling up.
  */
-export class OverloadedError extends Error {
+export class OverloadedError extends LsmlError {
   constructor(
     readonly retryAfterSeconds: number,
     message = 'Service Unavailable: too many predictions in flight; retry later',
   ) {
-    super(message);
+    super('overloaded', message, { status: 503 });
     this.name = 'OverloadedError';
   }
 }

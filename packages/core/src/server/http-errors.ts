@@ -1,15 +1,16 @@
 import type { Request, Response } from 'express';
+import { LsmlError } from '../errors.js';
 import type { ErrorResponse } from '../protocol/types.js';
 
-/** An error that maps to a 4xx/5xx JSON answer `{status, detail, ...}`. */
-export class HttpError extends Error {
+/** An error that maps to a 4xx/5xx JSON answer `{status, detail, ...}` (code `http_error`, status as given). */
+export class HttpError extends LsmlError {
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
     readonly errors?: Array<{ field: string; message: string }>,
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
+    super('http_error', message, { status });
     this.name = 'HttpError';
   }
 }

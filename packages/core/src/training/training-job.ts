@@ -1,3 +1,4 @@
+import { LsmlError } from '../errors.js';
 import type { WebhookData } from '../protocol/types.js';
 
 /** The states Label Studio's `job_status` poll understands (§5.2, §5.7). */
@@ -83,9 +84,9 @@ export interface TrainingQueue {
   close(): Promise<void>;
 }
 
-export class JobCanceledError extends Error {
+export class JobCanceledError extends LsmlError {
   constructor(message = 'Training was canceled') {
-    super(message);
+    super('job_canceled', message, { status: 409 });
     this.name = 'JobCanceledError';
   }
 }

@@ -1,76 +1,76 @@
-// What Label Studio sends to an ML backend (PROTOCOL.md §4.3–§5.7), how it checks the answers (§5.4),
-// and two ways to run the app for a test: in this process, or as `npm start` runs it (`lsml start`).
+// Two ways to run an app for its tests — in this process with strict validation, or as `npm start`
+// runs it (`lsml start` from the app's `start` script) — plus a JSON POST and the check Label Studio
+// applies to a /predict answer (PROTOCOL.md §5.4), as one assertion that throws a KitError.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer, LabelInterface, MemoryStore, validatePrediction, type BackendClass, type PredictionValue } from '@lsml/core';
-import { lsAnnotation, lsProject, lsTask as kitTask, projectUid } from '@lsml/testing';
-import { expect } from 'vitest';
+import { KitError } from './kit-error.js';
 
-export { lsProject, projectUid };
-
-/** A task as /predict receives it (TaskSimpleSerializer; interactive calls add `drafts`). */
-export function lsTask(id: number, data: Record<string, unknown>, project: number, interactive = false) {
-  return kitTask(id, data, project, { interactive }) as ReturnType<typeof kitTask> & { id: number };
-}
-
-/** ANNOTATION_CREATED as Label Studio's webhook system sends it. */
-export function annotationCreated(project: number, labelConfig: string, task: ReturnType<typeof lsTask>, result: unknown[]) {
-  return {
-    action: 'ANNOTATION_CREATED',
-    annotation: { ...lsAnnotation(101, task.id, project, result), parent_prediction: 1 },
-    task: { ...task, is_labeled: true, total_annotations: 1 },
-    project: lsProject(project, labelConfig),
-  };
-}
-
-export interface Response<T = Record<string, unknown>> {
+/** A JSON response: the status and the parsed body. */
+export interface JsonResponse<T = Record<string, unknown>> {
   status: number;
   body: T;
 }
 
-export async function post<T = Record<string, unknown>>(url: string, route: string, body: unknown): Promise<Response<T>> {
+/**
+ * POST `body` as JSON to `url + route` and parse the JSON answer.
+ *
+ * ```ts
+ * const res = await postJson(app.url, '/setup', setupRequest(1, config));
+ * ```
+ */
+export async function postJson<T = Record<string, unknown>>(url: string, route: string, body: unknown): Promise<JsonResponse<T>> {
   const res = await fetch(url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as T };
 }
 
-export interface Prediction extends PredictionValue {
+/** One prediction of a /predict answer, with the `model_version` Label Studio stores. */
+export interface AppPrediction extends PredictionValue {
   model_version: string;
 }
 
 /**
- * What Label Studio requires of a /predict answer (§5.4): one prediction per task, each valid for the
- * label config (`validatePrediction`), scores null or in [0, 1], and the version /setup reported.
+ * What Label Studio requires of a /predict answer (§5.4): status 200, one prediction per task, each
+ * valid for the label config (`validatePrediction`), scores null or in [0, 1], and the version /setup
+ * reported. Returns the predictions; throws a KitError naming every problem otherwise.
  */
-export function expectValidPredictions(config: string, res: Response, tasks: number, version: string): Prediction[] {
-  expect(res.status).toBe(200);
-  const results = res.body.results as Prediction[];
-  expect(Array.isArray(results)).toBe(true);
-  expect(results).toHaveLength(tasks);
+export function assertValidPredictions(config: string, res: JsonResponse, tasks: number, version: string): AppPrediction[] {
+  const fail = (problem: string): never => {
+    throw new KitError('/predict answer Label Studio would reject', [problem, `answer: ${JSON.stringify(res.body).slice(0, 500)}`]);
+  };
+  if (res.status !== 200) fail(`status ${res.status}, expected 200`);
+  const results = res.body.results as AppPrediction[];
+  if (!Array.isArray(results)) fail('results is not a list');
+  if (results.length !== tasks) fail(`${results.length} results for ${tasks} tasks`);
   const li = new LabelInterface(config);
-  for (const p of results) {
-    expect(Array.isArray(p)).toBe(false);
-    expect(p.model_version).toBe(version);
-    expect(p.score === null || (typeof p.score === 'number' && p.score >= 0 && p.score <= 1)).toBe(true);
-    expect(validatePrediction(li, p)).toEqual({ ok: true, errors: [] });
+  results.forEach((p, i) => {
+    if (Array.isArray(p)) fail(`results[${i}] is a list, expected one prediction`);
+    if (p.model_version !== version) fail(`results[${i}].model_version is ${JSON.stringify(p.model_version)}, expected ${JSON.stringify(version)}`);
+    if (!(p.score === null || (typeof p.score === 'number' && p.score >= 0 && p.score <= 1))) fail(`results[${i}].score ${String(p.score)} is not null or in [0, 1]`);
+    const validation = validatePrediction(li, p);
+    if (!validation.ok || validation.errors.length > 0) fail(`results[${i}] is invalid: ${JSON.stringify(validation.errors)}`);
     for (const region of p.result as Array<{ score?: number | null }>) {
-      if (region.score != null) expect(region.score >= 0 && region.score <= 1).toBe(true);
+      if (region.score != null && !(region.score >= 0 && region.score <= 1)) fail(`results[${i}] has a region score ${region.score} outside [0, 1]`);
     }
-  }
+  });
   return results;
 }
 
+/** An app started by {@link startAppInProcess} or {@link startAppWithCli}. */
 export interface RunningApp {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   /** What the process logged (`lsml start` only). */
   output(): string;
+  /** Stop the app (and remove the temporary MODEL_DIR of `lsml start`). */
   close(): Promise<void>;
 }
 
 /** The app in this process, with strict validation: an invalid prediction is a 500, not a warning. */
-export async function startInProcess(Model: BackendClass): Promise<RunningApp> {
+export async function startAppInProcess(Model: BackendClass): Promise<RunningApp> {
   const server = createServer(Model, { store: new MemoryStore(), env: {}, logLevel: 'silent', strictValidation: true });
   const { url } = await server.listen(0, '127.0.0.1');
   await server.ready;
@@ -79,12 +79,13 @@ export async function startInProcess(Model: BackendClass): Promise<RunningApp> {
 
 /**
  * The app as `npm start -w apps/<name>` runs it (its `start` script, `lsml start src/model.ts`, in the
- * app's folder), on a free port with a temporary MODEL_DIR. `files` are copied into MODEL_DIR first.
+ * app's folder), on a free port with a temporary MODEL_DIR, with `--strict-validation`. `files` are
+ * copied into MODEL_DIR first (`{ 'models/tiny': '/abs/path' }`). Resolves once `/ready` answers 200.
  */
-export async function startWithCli(appDir: string, env: Record<string, string>, files: Record<string, string> = {}): Promise<RunningApp> {
+export async function startAppWithCli(appDir: string, env: Record<string, string>, files: Record<string, string> = {}): Promise<RunningApp> {
   const pkg = JSON.parse(fs.readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const [bin, ...args] = pkg.scripts.start.split(/\s+/);
-  expect(bin).toBe('lsml');
+  if (bin !== 'lsml') throw new KitError('startAppWithCli', [`${appDir}/package.json's start script runs ${String(bin)}, expected lsml`]);
   const coreManifest = createRequire(path.join(appDir, 'package.json')).resolve('@lsml/core/package.json');
   const cli = path.join(path.dirname(coreManifest), (JSON.parse(fs.readFileSync(coreManifest, 'utf8')) as { bin: { lsml: string } }).bin.lsml);
   const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-app-'));

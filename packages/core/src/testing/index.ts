@@ -1,0 +1,24 @@
+// Subpath entry `@lsml/core/testing`: the one copy of the Label Studio object builders (projects,
+// tasks, annotations, webhook and request bodies, interactive contexts) that every test in the
+// repository, the e2e harness and `@lsml/testing` use. Plain data builders: no server, no I/O.
+export {
+  KIT_PROJECT_CREATED_AT,
+  annotationWebhook,
+  choicesResult,
+  interactiveContext,
+  isTaskLike,
+  lsAnnotation,
+  lsProject,
+  lsTask,
+  predictRequest,
+  projectUid,
+  setupRequest,
+  startTrainingWebhook,
+  toLsTasks,
+  type AnnotationAction,
+  type LsAnnotation,
+  type LsProject,
+  type LsTask,
+  type LsTaskOptions,
+  type SetupRequestOptions,
+} from './label-studio-objects.js';
