@@ -9,7 +9,10 @@ import path from 'node:path';
 import { createLogger, createServer, MemoryStore, ModelRegistry, type LsmlServer } from '@lsml/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import CountedModel, { gate, sessions } from './fixtures/counted-model.js';
-import { annotationCreated, CHOICES_CONFIG, pollJob, postJson, task } from './helpers/label-studio-payloads.js';
+import { lsTask } from '../src/testing/label-studio-objects.js';
+import { annotationCreated, CHOICES_CONFIG, pollJob, postJson } from './helpers/training-requests.js';
+
+const task = (id: number, text: string) => lsTask(id, { text }, 7);
 
 const OTHER_CONFIG = CHOICES_CONFIG.replace('<Choice value="FAIL"/>', '<Choice value="FAIL"/><Choice value="Mixed"/>');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-registry-'));

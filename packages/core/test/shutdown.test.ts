@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteTrainingQueue } from '@lsml/core';
 import { describe, expect, it } from 'vitest';
 import { spawnBackend } from './helpers/spawn-backend.js';
-import { annotationCreated, pollJob, postJson } from './helpers/label-studio-payloads.js';
+import { annotationCreated, pollJob, postJson } from './helpers/training-requests.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/trainable.ts', import.meta.url));
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-shutdown-'));

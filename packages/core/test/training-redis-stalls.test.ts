@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBackend } from './helpers/spawn-backend.js';
 import { spawnWorker } from './helpers/spawn-worker.js';
-import { annotationCreated, pollJob, postJson } from './helpers/label-studio-payloads.js';
+import { annotationCreated, pollJob, postJson } from './helpers/training-requests.js';
 import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/trainable.ts', import.meta.url));
