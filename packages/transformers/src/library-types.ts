@@ -109,6 +109,7 @@ export interface TransformersModule {
   env: EnvLike;
   pipeline(task: string, model: string, options?: PipelineFactoryOptions): Promise<PipelineLike>;
   RawImage: {
+    new (data: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 1 | 2 | 3 | 4): RawImageLike;
     read(input: string | URL): Promise<RawImageLike>;
     fromBlob?(blob: Blob): Promise<RawImageLike>;
   };
