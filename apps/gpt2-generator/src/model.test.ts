@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getPipeline, type LibraryName, type LoadedPipeline } from '@lsml/transformers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   annotationCreated,
   expectValidPredictions,
@@ -22,6 +22,13 @@ import {
   type RunningApp,
 } from './label-studio.test-helper.js';
 import Gpt2Generator, { modelName } from './model.js';
+
+// model.js builds its runtime when it is imported: point MODEL_NAME at the tiny model first (hoisted
+// above the imports). The CLI mode below passes its own MODEL_NAME to the child process.
+vi.hoisted(() => {
+  process.env.MODEL_NAME = new URL('../../../packages/transformers/test/models/tiny-gpt2', import.meta.url).pathname;
+  process.env.LOG_LEVEL = 'silent';
+});
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TINY_GPT2 = path.resolve(APP_DIR, '../../packages/transformers/test/models/tiny-gpt2');
@@ -66,11 +73,7 @@ interface Mode {
 const MODES: Mode[] = [
   {
     library: '@huggingface/transformers',
-    start: () => {
-      process.env.LOG_LEVEL = 'silent'; // the preload's logger
-      process.env.MODEL_NAME = TINY_GPT2; // an absolute folder
-      return startInProcess(Gpt2Generator);
-    },
+    start: () => startInProcess(Gpt2Generator), // MODEL_NAME: an absolute folder (set above)
   },
   {
     library: '@xenova/transformers',
