@@ -45,4 +45,3 @@ export type {
   TokenizerLike,
   TransformersModule,
 } from './library-types.js';
-export { alignTokens, pieceText, type CharSpan } from './text-offsets.js';

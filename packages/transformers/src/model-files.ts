@@ -53,11 +53,15 @@ export function defaultDtype(libraryMajor: number): Exclude<ModelDtype, 'auto'> 
   return libraryMajor >= 3 ? 'fp32' : 'q8';
 }
 
+/** The files a model folder needs for one task and library, relative to the folder. */
 export interface ExpectedFiles {
+  /** Files without which the pipeline does not load. */
   required: string[];
+  /** Files read when present (e.g. `generation_config.json`). */
   optional: string[];
 }
 
+/** The files `task` needs with a library major and dtype (what a missing-model error lists). */
 export function expectedFiles(task: TransformersTask, libraryMajor: number, dtype: Exclude<ModelDtype, 'auto'>): ExpectedFiles {
   const required = ['config.json'];
   if (TEXT_TASKS.has(task)) required.push('tokenizer.json', 'tokenizer_config.json');
