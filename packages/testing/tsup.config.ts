@@ -8,6 +8,6 @@ export default defineConfig({
   clean: true,
   // import.meta.url in the CJS build (protocol/cases.json is found relative to the module).
   shims: true,
-  external: ['@lsml/core'],
+  external: ['@lsml/core', 'vitest'],
   target: 'node20',
 });

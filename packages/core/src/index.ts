@@ -64,3 +64,6 @@ export { LsmlError, LabelConfigMismatchError, TaskInputError } from './errors.js
 
 // The adapter contract: runtimes × task heads
 export * from './contract/index.js';
+
+// Task heads: Choices/Taxonomy, Labels spans, TextArea generation
+export * from './heads/index.js';

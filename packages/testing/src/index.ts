@@ -13,3 +13,11 @@ export { checkPredictions, type CheckPredictionsOptions, type CheckPredictionsRe
 export { lsAnnotation, lsProject, lsTask, projectUid, toLsTasks } from './label-studio-objects.js';
 export { basicAuthHeader, joinUrl, request, type BackendTarget, type BasicAuth, type KitRequest, type KitResponse } from './http.js';
 export { KitError } from './kit-error.js';
+export {
+  runtimeConformance,
+  runtimeChecks,
+  outputProblems,
+  type RuntimeConformanceFixtures,
+  type RuntimeCheck,
+  type MakeRuntime,
+} from './runtime-conformance.js';

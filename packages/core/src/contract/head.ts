@@ -12,7 +12,12 @@ export interface HeadBinding {
   /** The project's label config; `undefined` when Label Studio sent none. */
   readonly labelInterface: LabelInterface | undefined;
   /** What the runtime's `load()` reported (labels, image size, zero-shot). */
-  readonly runtime: RuntimeInfo & { readonly provider: string; readonly modelId: string };
+  readonly runtime: RuntimeInfo & {
+    readonly provider: string;
+    readonly modelId: string;
+    /** The runtime's input kind: a head that reads several object types (Text or Image) follows it. */
+    readonly input: InputKind;
+  };
   readonly logger: Logger;
 }
 
@@ -55,6 +60,10 @@ export interface BoundHead<K extends InputKind, O extends OutputKind> {
 export interface TaskHead<K extends InputKind = InputKind, O extends OutputKind = OutputKind> {
   /** `'choices'`, `'spans'`, `'textarea'`, `'rectangles'`, … */
   readonly name: string;
+  /**
+   * The input kind it produces. A head that serves several kinds (`choicesHead`: Text or Image) has
+   * the union type, names its default here, and follows `HeadBinding.runtime.input` when it binds.
+   */
   readonly input: K;
   readonly output: O;
   /** Read the label config; throws `LabelConfigMismatchError` (422) naming the control it needs. */

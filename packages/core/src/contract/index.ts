@@ -32,4 +32,11 @@ export {
   type TrainableRuntime,
 } from './runtime.js';
 export type { HeadBinding, HeadRequest, BoundHead, TaskHead } from './head.js';
-export type { BackendOptions, RuntimeProject } from './backend.js';
+export { backend, EXAMPLE_KEY_PREFIX, type BackendOptions, type RuntimeProject, type StoredExample } from './backend.js';
+
+// Shared helpers: one copy each for every head and adapter.
+export { textOf } from './text.js';
+export { findConfigLabel, mapLabels, type LabelMapping } from './labels.js';
+export { softmax, sigmoid, argmax, isProbabilityRow } from './math.js';
+export { tokenize, type TokenizeOptions } from './tokenize.js';
+export { groupEntities, splitTag, entityTypes, type AggregationStrategy, type CharSpan, type EntitySpan, type TokenScores } from './entity-grouping.js';

@@ -40,6 +40,11 @@ export interface RuntimeInfo {
   readonly candidateLabels?: boolean;
   /** Images: the size and fit the model wants. */
   readonly image?: ImageInputSpec;
+  /**
+   * A trainable runtime that has no weights yet (nothing trained or restored): the backend answers
+   * no predictions (`{"results": []}`) until a trained version is restored.
+   */
+  readonly untrained?: boolean;
 }
 
 /** Options of one `run` call. */

@@ -128,4 +128,6 @@ export interface ErrorResponse {
   request?: Record<string, string>;
   result?: { traceback: string };
   errors?: Array<{ field: string; message: string }>;
+  /** The stable `code` of an `LsmlError` (e.g. `label_config_mismatch`). */
+  code?: string;
 }

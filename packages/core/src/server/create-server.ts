@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
+import { LsmlError } from '../errors.js';
 import { LabelConfigError } from '../label-config/parse-config.js';
 import { validatePrediction } from '../label-config/validate-prediction.js';
 import { loadConfig, type ServerConfig } from '../config.js';
@@ -324,6 +325,13 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     if (err instanceof HttpError) {
       if (err.headers) res.set(err.headers);
       return sendError(req, res, err.status, err.message, err.errors ? { errors: err.errors } : {});
+    }
+    if (LsmlError.is(err)) {
+      // lsml's own errors say which status they are (a misfit label config is 422): answer it with the
+      // JSON envelope; only server-side ones (5xx) are logged as failures.
+      if (err.status >= 500) logger.error({ err, path: req.path, code: err.code }, 'Request failed');
+      else logger.warn({ err: describeError(err), path: req.path, code: err.code }, 'Request rejected');
+      return sendError(req, res, err.status, describeError(err), { code: err.code });
     }
     const parserError = asBodyParserError(err);
     if (parserError) {

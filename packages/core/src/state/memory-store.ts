@@ -24,6 +24,10 @@ export class MemoryStore implements StateStore {
     project.set(key, value);
   }
 
+  keys(projectId: string, prefix: string): string[] {
+    return [...(this.data.get(projectId)?.keys() ?? [])].filter((k) => k.startsWith(prefix));
+  }
+
   has(projectId: string, key: string): boolean {
     return this.data.get(projectId)?.has(key) ?? false;
   }

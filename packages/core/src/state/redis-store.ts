@@ -60,6 +60,19 @@ export class RedisStore implements StateStore {
     await this.client.hset(this.key(projectId), key, value);
   }
 
+  async keys(projectId: string, prefix: string): Promise<string[]> {
+    // HSCAN's MATCH is a glob; escape it so the prefix is taken literally.
+    const pattern = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`) + '*';
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.client.hscan(this.key(projectId), cursor, 'MATCH', pattern, 'COUNT', 1000);
+      for (let i = 0; i < flat.length; i += 2) out.push(flat[i] as string);
+      cursor = next;
+    } while (cursor !== '0');
+    return [...new Set(out)];
+  }
+
   async has(projectId: string, key: string): Promise<boolean> {
     return (await this.client.hexists(this.key(projectId), key)) === 1;
   }

@@ -54,6 +54,14 @@ export class SqliteStore implements StateStore {
     this.stmtSet.run(projectId, key, value);
   }
 
+  keys(projectId: string, prefix: string): string[] {
+    // substr() instead of LIKE: no wildcard escaping, and the primary key index still narrows by project.
+    const rows = this.db
+      .prepare('SELECT key FROM cache WHERE project_id = ? AND substr(key, 1, ?) = ?')
+      .all(projectId, prefix.length, prefix) as Array<{ key: string }>;
+    return rows.map((r) => r.key);
+  }
+
   has(projectId: string, key: string): boolean {
     return this.stmtGet.get(projectId, key) !== undefined;
   }

@@ -14,6 +14,11 @@ export interface StateStore {
   delete(projectId: string, key: string): MaybePromise<void>;
   /** Several keys in one round trip; missing keys are `null`. */
   getMany(projectId: string, keys: readonly string[]): MaybePromise<Array<string | null>>;
+  /**
+   * Optional: the project's keys that start with `prefix` (any order). Lets per-item state (one key
+   * per annotated task) be read back without an index key rewritten on every change.
+   */
+  keys?(projectId: string, prefix: string): MaybePromise<string[]>;
   close(): MaybePromise<void>;
 }
 
