@@ -7,7 +7,6 @@ export {
   DEFAULT_BATCHING,
   DEFAULT_MODELS,
   TASK_KINDS,
-  type AggregationStrategy,
   type GenerationParams,
   type ObjectDetectionOptions,
   type TaskInputKind,

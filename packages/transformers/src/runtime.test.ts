@@ -54,6 +54,11 @@ describe.each(LIBRARIES)('transformersRuntime on %s', (library) => {
       expect(o.classes.reduce((a, c) => a + c.score, 0)).toBeCloseTo(1, 5);
       o.classes.forEach((c, k) => expect(c.score).toBeCloseTo(direct[i]!.classes[k]!.score, 6));
     });
+    // The same scores as transformers.js' own pipeline gives each label (an independent path).
+    for (const [i, t] of texts.slice(0, 2).entries()) {
+      const own = (await runtime.pipeline!.pipe(t, library === '@xenova/transformers' ? { topk: 2 } : { top_k: 2 })) as Array<{ label: string; score: number }>;
+      for (const { label, score } of own) expect(out[i]!.classes.find((c) => c.label === label)?.score).toBeCloseTo(score, 5);
+    }
     // The same text alone or in a batch scores the same (padding does not leak).
     const [alone] = await runtime.run([text(texts[0]!)]);
     expect(alone!.classes[1]!.score).toBeCloseTo(out[0]!.classes[1]!.score, 5);

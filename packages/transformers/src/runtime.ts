@@ -2,15 +2,16 @@
 // output kinds (text → classes / spans / text, image → classes / boxes); the pipeline is shared by every
 // runtime (and so every project) asking for the same model, and concurrent runs are micro-batched.
 import path from 'node:path';
-import type {
-  InputOf,
-  LoadOptions,
-  OutputOf,
-  RunOptions,
-  Runtime,
-  RuntimeCapabilities,
-  RuntimeInfo,
-  RuntimeLogger,
+import {
+  entityTypes,
+  type InputOf,
+  type LoadOptions,
+  type OutputOf,
+  type RunOptions,
+  type Runtime,
+  type RuntimeCapabilities,
+  type RuntimeInfo,
+  type RuntimeLogger,
 } from '@lsml/core';
 import { TransformersError } from './errors.js';
 import { isLocalModel, type TransformersTask } from './model-files.js';
@@ -28,7 +29,7 @@ import { nliLabelIds, runImageClassification, runTextClassification, runZeroShot
 import { modelLabelNames, type TaskContext } from './tasks/context.js';
 import { runObjectDetection } from './tasks/object-detection.js';
 import { runTextGeneration } from './tasks/text-generation.js';
-import { entityTypes, runTokenClassification } from './tasks/token-classification.js';
+import { runTokenClassification } from './tasks/token-classification.js';
 
 /** A transformers.js runtime for task `T`: a core `Runtime` plus what it was built from. */
 export interface TransformersRuntime<T extends TransformersTask = TransformersTask> extends Runtime<TaskInputKind<T>, TaskOutputKind<T>> {

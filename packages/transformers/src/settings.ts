@@ -1,7 +1,7 @@
 // What `transformersRuntime()` takes: the task, where its model comes from, batching, and the task's
 // own defaults (each overridable per request through `RunOptions.params`, i.e. the project's
 // extra_params).
-import type { ImageInput, TextInput } from '@lsml/core';
+import type { AggregationStrategy } from '@lsml/core';
 import type { LibraryName } from './library.js';
 import type { ModelDtype, TransformersTask } from './model-files.js';
 
@@ -21,8 +21,6 @@ export const DEFAULT_MODELS: Readonly<Record<TransformersTask, string>> = {
  */
 export const DEFAULT_BATCHING: { readonly maxBatchSize: number; readonly maxDelayMs: number } = { maxBatchSize: 32, maxDelayMs: 0 };
 
-/** How sub-word pieces become words (Hugging Face's `aggregation_strategy`). */
-export type AggregationStrategy = 'simple' | 'first' | 'average' | 'max';
 
 /** token-classification defaults. Per request: `aggregation_strategy`, `threshold`. */
 export interface TokenClassificationOptions {
@@ -179,6 +177,3 @@ export type TransformersRuntimeSettings<T extends TransformersTask = Transformer
     options?: TaskOptions[K];
   };
 }[T];
-
-/** The input a task's runtime takes. */
-export type TaskInput<T extends TransformersTask> = TaskInputKind<T> extends 'text' ? TextInput : ImageInput;

@@ -2,13 +2,12 @@
 // sigmoid per class for models trained as multi-label), and zero-shot-classification (an NLI model
 // scores "This example is {label}." for each candidate label; all pairs of a batch in as few calls as
 // possible, where transformers.js' own pipeline runs one pair per call).
-import type { ClassesOutput, ImageInput, RunOptions, TextInput } from '@lsml/core';
+import { sigmoid, softmax, type ClassesOutput, type ImageInput, type RunOptions, type TextInput } from '@lsml/core';
 import { TransformersError } from '../errors.js';
 import type { RawImageLike, TensorLike } from '../library-types.js';
 import type { LoadedPipeline } from '../pipelines.js';
 import type { ZeroShotOptions } from '../settings.js';
 import { batched, booleanOption, modelLabelNames, requireTokenizer, rows, stringList, type TaskContext } from './context.js';
-import { sigmoid, softmax } from './scores.js';
 
 /** Logits rows → one ClassesOutput each, over every class of the model in its output order. */
 function classesOf(loaded: LoadedPipeline, logits: TensorLike): ClassesOutput[] {

@@ -2,15 +2,13 @@
 // tokens; offsets come from aligning each token back to the text (text-offsets.ts), sub-word pieces are
 // merged into words and words into entities (entity grouping). Texts longer than the model's input
 // are cut at word boundaries into windows that are run as separate batch items.
-import type { RunOptions, SpansOutput, TextInput } from '@lsml/core';
-import { groupEntities, splitTag, type EntitySpan, type TokenScores } from '../entity-grouping.js';
+import { groupEntities, softmax, type AggregationStrategy, type EntitySpan, type RunOptions, type SpansOutput, type TextInput, type TokenScores } from '@lsml/core';
 import { TransformersError } from '../errors.js';
 import type { TokenizerLike } from '../library-types.js';
 import type { LoadedPipeline } from '../pipelines.js';
-import type { AggregationStrategy, TokenClassificationOptions } from '../settings.js';
+import type { TokenClassificationOptions } from '../settings.js';
 import { alignTokens, pieceText, type CharSpan } from '../text-offsets.js';
 import { batched, idRows, maxTokens, modelLabelNames, need, numberOption, requireTokenizer, type TaskContext } from './context.js';
-import { softmax } from './scores.js';
 
 /** Text of one model input and where it starts in the task's text. */
 interface Window {
@@ -154,11 +152,6 @@ export async function recognizeEntities(ctx: TaskContext, texts: readonly string
       ignore: options.ignoreLabels ?? ['O'],
     }).filter((e) => e.score >= (options.minScore ?? 0));
   });
-}
-
-/** Entity types a BIO label set names: `B-PER`, `I-PER` → `PER` (what the spans are labelled with). */
-export function entityTypes(labels: readonly string[], ignore: readonly string[] = ['O']): string[] {
-  return [...new Set(labels.filter((l) => !ignore.includes(l)).map((l) => splitTag(l)[1]))];
 }
 
 const STRATEGIES: readonly AggregationStrategy[] = ['simple', 'first', 'average', 'max'];
