@@ -63,6 +63,11 @@ export async function generateTexts(loaded: LoadedPipeline, items: GenerationIte
   for (const indexes of groups.values()) {
     const params = (items[indexes[0] as number] as GenerationItem).params;
     const prompts = indexes.map((i) => (items[i] as GenerationItem).prompt);
+    if (prompts.length === 1) {
+      // A lone prompt skips the batch path (padding, attention-mask bookkeeping): measurably faster.
+      out[indexes[0] as number] = firstText(await loaded.pipe(prompts[0], { ...params, return_full_text: false }));
+      continue;
+    }
     const result = (await loaded.pipe(prompts, { ...params, return_full_text: false })) as unknown[];
     indexes.forEach((itemIndex, k) => (out[itemIndex] = firstText(result[k])));
   }
