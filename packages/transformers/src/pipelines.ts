@@ -127,7 +127,12 @@ async function entryFor(request: PipelineRequest, logger: RuntimeLogger | undefi
 export async function retainPipeline(
   request: PipelineRequest,
   options: { logger?: RuntimeLogger } = {},
-): Promise<{ loaded: LoadedPipeline; release: () => Promise<void> }> {
+): Promise<{
+  /** The shared pipeline. */
+  loaded: LoadedPipeline;
+  /** Let go of it (idempotent); the last holder's release disposes it. */
+  release: () => Promise<void>;
+}> {
   const entry = await entryFor(request, options.logger);
   entry.holders++;
   let loaded: LoadedPipeline;
