@@ -10,7 +10,7 @@ import { LsmlError } from '@lsml/core';
  * - `invalid_input`: an input handed to `run` is not what the task takes (400);
  * - `inference`: the model ran but its output is not what the task expects (500).
  */
-export type TransformersErrorCode = 'model_load' | 'invalid_settings' | 'invalid_input' | 'inference';
+export type TransformersErrorCode = 'model_load' | 'invalid_settings' | 'provider_unavailable' | 'invalid_input' | 'inference';
 
 /** Where a model was looked for and what was missing (for `model_load`). */
 export interface ModelLoadDetails {
@@ -27,7 +27,7 @@ export interface ModelLoadDetails {
   readonly missing?: readonly string[];
 }
 
-const STATUS: Record<TransformersErrorCode, number> = { model_load: 500, invalid_settings: 500, invalid_input: 400, inference: 500 };
+const STATUS: Record<TransformersErrorCode, number> = { model_load: 500, invalid_settings: 500, provider_unavailable: 500, invalid_input: 400, inference: 500 };
 
 /**
  * An error of the transformers.js adapter.

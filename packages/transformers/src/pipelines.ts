@@ -271,7 +271,7 @@ function dtypeOptions(library: TransformersLibrary, dtype: ModelDtype, request: 
       out.quantized = dtype === 'q8';
     }
     if (request.device && request.device !== 'cpu') {
-      throw new TransformersError('invalid_settings', `@xenova/transformers ${library.version} runs on the CPU only; device "${request.device}" needs @huggingface/transformers`);
+      throw new TransformersError('provider_unavailable', `@xenova/transformers ${library.version} runs on the CPU only; device "${request.device}" needs @huggingface/transformers`);
     }
   }
   return out;

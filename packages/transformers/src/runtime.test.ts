@@ -251,6 +251,10 @@ describe('sharing, batching, abort and errors', () => {
     expect(err.message).toContain('/nonexistent/lsml-model');
     expect(err.details?.missing).toContain('config.json');
     await expect(runtime.load()).rejects.toMatchObject({ code: 'model_load' });
+    // Settings the library cannot serve: same codes as the other adapters.
+    const v2 = { task: 'text-classification', model, library: '@xenova/transformers' } as const;
+    await expect(transformersRuntime({ ...v2, device: 'cuda' }).load()).rejects.toMatchObject({ code: 'provider_unavailable', message: expect.stringContaining('CPU only') });
+    await expect(transformersRuntime({ ...v2, dtype: 'fp16' }).load()).rejects.toMatchObject({ code: 'invalid_settings', message: expect.stringContaining('fp16') });
     const zeroShotOnSst2 = transformersRuntime({ task: 'zero-shot-classification', model });
     await expect(zeroShotOnSst2.load()).rejects.toThrow(/needs an NLI model whose labels include "entailment"/);
   });

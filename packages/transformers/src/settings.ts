@@ -2,8 +2,8 @@
 // own defaults (each overridable per request through `RunOptions.params`, i.e. the project's
 // extra_params).
 import type { AggregationStrategy } from '@lsml/core';
-import type { LibraryName } from './library.js';
-import type { ModelDtype, TransformersTask } from './model-files.js';
+import type { TransformersTask } from './model-files.js';
+import type { ModelSourceOptions } from './pipelines.js';
 
 /** Hub models used when `model` is not given: the transformers.js ports users run today. */
 export const DEFAULT_MODELS: Readonly<Record<TransformersTask, string>> = {
@@ -122,8 +122,8 @@ export const TASK_KINDS: { readonly [T in TransformersTask]: TaskKinds[T] } = {
   'object-detection': { input: 'image', output: 'boxes' },
 };
 
-/** Settings shared by every task. */
-export interface TransformersModelSettings {
+/** Settings shared by every task: where the model comes from (`ModelSourceOptions`), plus these. */
+export interface TransformersModelSettings extends Omit<ModelSourceOptions, 'model'> {
   /**
    * A hub id (`Xenova/bert-base-NER`: downloaded on first use into `cacheDir`) or a local folder in the
    * transformers.js layout (absolute, `./…`, `../…` or a `file:` URL: read with downloads off).
@@ -132,25 +132,6 @@ export interface TransformersModelSettings {
   model?: string;
   /** Reported as the runtime's `modelId` (the default `model_version`); default: the hub id or the folder's name. */
   modelId?: string;
-  /** ONNX weight variant (default `auto`: the library's default file, or the first variant a folder has). */
-  dtype?: ModelDtype;
-  /** Hub revision (branch, tag or commit; default `main`). */
-  revision?: string;
-  /** Download cache for hub models (default: `LSML_TRANSFORMERS_CACHE`, else the library's own). */
-  cacheDir?: string;
-  /** Hub ids: use the cache only, never download. */
-  localFilesOnly?: boolean;
-  /** Hub mirror, e.g. `https://hf-mirror.example/` (default `HF_ENDPOINT`, else huggingface.co). */
-  remoteHost?: string;
-  /** v3/v4: `cpu` (default in Node), `cuda`, `webgpu`… */
-  device?: string;
-  /** v3/v4: onnxruntime session options (threads, graph optimisation…). */
-  sessionOptions?: Record<string, unknown>;
-  /**
-   * Which library: `auto` (default) is `LSML_TRANSFORMERS_LIBRARY` if set, else
-   * @huggingface/transformers if installed, else @xenova/transformers.
-   */
-  library?: LibraryName | 'auto';
   /**
    * Micro-batching of concurrent `run` calls (from every project sharing the model): default
    * `DEFAULT_BATCHING`; `false` runs each call as its own batch.

@@ -2,12 +2,12 @@
 // sigmoid per class for models trained as multi-label), and zero-shot-classification (an NLI model
 // scores "This example is {label}." for each candidate label; all pairs of a batch in as few calls as
 // possible, where transformers.js' own pipeline runs one pair per call).
-import { sigmoid, softmax, type ClassesOutput, type ImageInput, type RunOptions, type TextInput } from '@lsml/core';
+import { booleanParam, sigmoid, softmax, type ClassesOutput, type ImageInput, type RunOptions, type TextInput } from '@lsml/core';
 import { TransformersError } from '../errors.js';
 import type { RawImageLike, TensorLike } from '../library-types.js';
 import type { LoadedPipeline } from '../pipelines.js';
 import type { ZeroShotOptions } from '../settings.js';
-import { batched, booleanOption, modelLabelNames, requireTokenizer, rows, stringList, type TaskContext } from './context.js';
+import { batched, modelLabelNames, requireTokenizer, rows, stringList, type TaskContext } from './context.js';
 
 /** Logits rows → one ClassesOutput each, over every class of the model in its output order. */
 function classesOf(loaded: LoadedPipeline, logits: TensorLike): ClassesOutput[] {
@@ -117,7 +117,7 @@ export async function zeroShotScores(loaded: LoadedPipeline, items: ZeroShotItem
  */
 export function runZeroShot(ctx: TaskContext, inputs: readonly TextInput[], options: ZeroShotOptions, params: RunOptions['params'] = {}): Promise<ClassesOutput[]> {
   const fromParams = stringList(params.candidate_labels);
-  const multiLabel = booleanOption(params.multi_label, options.multiLabel ?? false);
+  const multiLabel = booleanParam(params.multi_label, options.multiLabel ?? false);
   const hypothesisTemplate =
     typeof params.hypothesis_template === 'string' && params.hypothesis_template.includes('{}') ? params.hypothesis_template : (options.hypothesisTemplate ?? 'This example is {}.');
   const items = inputs.map((input, i): ZeroShotItem => {

@@ -71,20 +71,6 @@ export function maxTokens(loaded: LoadedPipeline): number {
   return limits.length > 0 ? Math.min(...limits) : 512;
 }
 
-/** A number from params / options (Label Studio's extra params may send numbers as strings), or the fallback. */
-export function numberOption(value: unknown, fallback: number): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : fallback;
-}
-
-/** A boolean from params / options (`true`, `"true"`, `1`, …), or the fallback. */
-export function booleanOption(value: unknown, fallback: boolean): boolean {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === '1' || value === 1) return true;
-  if (value === 'false' || value === '0' || value === 0) return false;
-  return fallback;
-}
-
 /** A list of strings from params: an array, or a comma-separated string. */
 export function stringList(value: unknown): string[] | undefined {
   if (Array.isArray(value)) return value.map(String);

@@ -1,11 +1,11 @@
 // object-detection → boxes in the pixel coordinates of the ImageInput (the detector's own resizing is
 // undone by the pipeline). transformers.js' pipeline takes one image per call.
-import type { BoxesOutput, ImageInput, RunOptions } from '@lsml/core';
+import { numberParam, type BoxesOutput, type ImageInput, type RunOptions } from '@lsml/core';
 import type { RawImageLike } from '../library-types.js';
 import type { LoadedPipeline } from '../pipelines.js';
 import type { ObjectDetectionOptions } from '../settings.js';
 import { rawImage } from './classification.js';
-import { batched, numberOption, type TaskContext } from './context.js';
+import { batched, type TaskContext } from './context.js';
 
 interface Detection {
   label: string;
@@ -38,7 +38,7 @@ export async function detectObjects(loaded: LoadedPipeline, image: RawImageLike,
 
 /** object-detection: `params.threshold`, else `options.threshold`, else 0.5. */
 export function runObjectDetection(ctx: TaskContext, inputs: readonly ImageInput[], options: ObjectDetectionOptions, params: RunOptions['params'] = {}): Promise<BoxesOutput[]> {
-  const threshold = numberOption(params.threshold, options.threshold ?? 0.5);
+  const threshold = numberParam(params.threshold, options.threshold ?? 0.5);
   const items = inputs.map((i) => ({ image: rawImage(ctx.loaded, i), threshold }));
   return batched(ctx, `object-detection`, items, async (batch) => {
     const out: BoxesOutput[] = [];

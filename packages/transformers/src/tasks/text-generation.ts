@@ -1,11 +1,11 @@
 // text-generation → generated texts. The prompt is `TextInput.prompt ?? text` (heads build prompts from
 // templates and the interactive context); generation settings come from the runtime's options and,
 // per request, `RunOptions.params`. Prompts with the same settings go through one left-padded batch.
-import type { RunOptions, TextInput, TextOutput } from '@lsml/core';
+import { numberParam, booleanParam, type RunOptions, type TextInput, type TextOutput } from '@lsml/core';
 import { TransformersError } from '../errors.js';
 import type { LoadedPipeline } from '../pipelines.js';
 import type { GenerationParams, TextGenerationOptions } from '../settings.js';
-import { batched, booleanOption, numberOption, type TaskContext } from './context.js';
+import { batched, type TaskContext } from './context.js';
 
 const NUMBER_PARAMS = ['max_new_tokens', 'min_new_tokens', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'no_repeat_ngram_size', 'num_beams'] as const;
 
@@ -16,11 +16,11 @@ export function generationParams(options: TextGenerationOptions, params: Readonl
   for (const key of NUMBER_PARAMS) {
     const value = params[key] ?? base[key];
     if (value === undefined) continue;
-    const n = numberOption(value, Number.NaN);
+    const n = numberParam(value, Number.NaN);
     if (!Number.isNaN(n)) out[key] = n;
   }
   const doSample = params.do_sample ?? base.do_sample;
-  if (doSample !== undefined) out.do_sample = booleanOption(doSample, false);
+  if (doSample !== undefined) out.do_sample = booleanParam(doSample, false);
   const limit = options.maxNewTokensLimit ?? 512;
   out.max_new_tokens = Math.max(1, Math.min(limit, Math.floor((out.max_new_tokens as number | undefined) ?? 64)));
   if (out.min_new_tokens !== undefined) out.min_new_tokens = Math.min(out.min_new_tokens as number, out.max_new_tokens);
@@ -86,7 +86,7 @@ export async function runTextGeneration(
   params: RunOptions['params'] = {},
 ): Promise<TextOutput[]> {
   const settings = generationParams(options, params);
-  const copies = Math.max(1, Math.min(8, Math.floor(numberOption(params.num_return_sequences, options.numReturnSequences ?? 1))));
+  const copies = Math.max(1, Math.min(8, Math.floor(numberParam(params.num_return_sequences, options.numReturnSequences ?? 1))));
   const prompts = inputs.map((i) => i.prompt ?? i.text);
   const items = prompts.flatMap((prompt) => (prompt === '' ? [] : Array.from({ length: copies }, () => ({ prompt, params: settings }))));
   const generated = await batched(ctx, 'text-generation', items, (batch) => generateTexts(ctx.loaded, batch));

@@ -2,13 +2,13 @@
 // tokens; offsets come from aligning each token back to the text (text-offsets.ts), sub-word pieces are
 // merged into words and words into entities (entity grouping). Texts longer than the model's input
 // are cut at word boundaries into windows that are run as separate batch items.
-import { groupEntities, softmax, type AggregationStrategy, type EntitySpan, type RunOptions, type SpansOutput, type TextInput, type TokenScores } from '@lsml/core';
+import { numberParam, groupEntities, softmax, type AggregationStrategy, type EntitySpan, type RunOptions, type SpansOutput, type TextInput, type TokenScores } from '@lsml/core';
 import { TransformersError } from '../errors.js';
 import type { TokenizerLike } from '../library-types.js';
 import type { LoadedPipeline } from '../pipelines.js';
 import type { TokenClassificationOptions } from '../settings.js';
 import { alignTokens, pieceText, type CharSpan } from '../text-offsets.js';
-import { batched, idRows, maxTokens, modelLabelNames, need, numberOption, requireTokenizer, type TaskContext } from './context.js';
+import { batched, idRows, maxTokens, modelLabelNames, need, requireTokenizer, type TaskContext } from './context.js';
 
 /** Text of one model input and where it starts in the task's text. */
 interface Window {
@@ -167,7 +167,7 @@ export async function runTokenClassification(
   const entities = await recognizeEntities(
     ctx,
     inputs.map((i) => i.text),
-    { ...options, ...(strategy ? { aggregationStrategy: strategy } : {}), minScore: numberOption(params.threshold, options.minScore ?? 0) },
+    { ...options, ...(strategy ? { aggregationStrategy: strategy } : {}), minScore: numberParam(params.threshold, options.minScore ?? 0) },
   );
   return entities.map((list) => ({
     kind: 'spans',
