@@ -5,15 +5,27 @@
 // passes the @lsml/testing kit (protocol cases + Label Studio's sequence).
 import { backend, choicesHead, createLogger, spansHead, textareaHead, toCodePointOffset, type BackendClass } from '@lsml/core';
 import { projectUid, replayConformanceCases, simulateLabelStudio, startBackend, type RunningBackend } from '@lsml/testing';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { releaseAllPipelines } from './pipelines.js';
 import { transformersRuntime } from './runtime.js';
-import { testModel } from './test-models.test-helper.js';
+import { pngBytes, testModel } from './test-models.test-helper.js';
+
+const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-http-images-'));
+const pixelOf = (seed: number) => (x: number, y: number): [number, number, number] => [(x * 7 + seed * 80) % 256, (y * 5 + seed * 30) % 256, 128];
+const IMAGES = [
+  { file: path.join(imageDir, 'a.png'), width: 64, height: 48, seed: 0 },
+  { file: path.join(imageDir, 'b.png'), width: 40, height: 90, seed: 1 },
+];
+for (const img of IMAGES) fs.writeFileSync(img.file, pngBytes(img.width, img.height, pixelOf(img.seed)));
 
 const running: RunningBackend[] = [];
 afterAll(async () => {
   await Promise.all(running.map((b) => b.stop()));
   await releaseAllPipelines();
+  fs.rmSync(imageDir, { recursive: true, force: true });
 });
 
 /** Start `Model` in this process with strict validation; warnings and above are kept in `logs`. */
@@ -161,6 +173,33 @@ describe('choicesHead over transformersRuntime (text-classification)', () => {
   });
 });
 
+describe('choicesHead over transformersRuntime (image-classification)', () => {
+  const runtime = transformersRuntime({ task: 'image-classification', model: testModel('tiny-vit') });
+  const Images = backend({ name: 'TransformersImages', runtime, head: choicesHead() });
+  const CONFIG = '<View><Image name="img" value="$image"/><Choices name="animal" toName="img"><Choice value="Cat" predicted_values="cat"/><Choice value="Dog" predicted_values="dog"/><Choice value="bird"/></Choices></View>';
+
+  it('classifies each task’s image file as the runtime classifies its pixels', async () => {
+    const { url } = await serve(Images);
+    const res = await predict(url, 8, CONFIG, IMAGES.map((img, i) => ({ id: i + 1, data: { image: img.file } })));
+    expect(res.status).toBe(200);
+    // The same images as the head should hand them over: the PNG's exact RGB pixels (PNG is lossless).
+    const expected = await runtime.run(
+      IMAGES.map((img) => {
+        const pixels = new Uint8Array(img.width * img.height * 3);
+        for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) pixels.set(pixelOf(img.seed)(x, y), (y * img.width + x) * 3);
+        return { kind: 'image' as const, pixels, width: img.width, height: img.height, channels: 3 as const, originalWidth: img.width, originalHeight: img.height, transform: { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 } };
+      }),
+    );
+    const asConfig: Record<string, string> = { cat: 'Cat', dog: 'Dog', bird: 'bird' };
+    res.body.results.forEach((p, i) => {
+      const best = expected[i]!.classes.filter((c) => c.label in asConfig).sort((a, b) => b.score - a.score)[0]!;
+      const region = (p as Prediction).result[0]!;
+      expect(region).toMatchObject({ from_name: 'animal', to_name: 'img', type: 'choices', value: { choices: [asConfig[best.label]] } });
+      expect(region.score).toBeCloseTo(best.score, 5);
+    });
+  });
+});
+
 interface KitCase {
   Model: BackendClass;
   labelConfig: string;
@@ -200,6 +239,13 @@ const CASES: Record<string, KitCase> = {
     context: { result: [{ from_name: 'prompt', to_name: 'text', type: 'textarea', value: { text: ['Continue:'] } }] },
     modelVersion: 'tiny-gpt2',
   },
+};
+
+CASES['image-classification'] = {
+  Model: backend({ runtime: transformersRuntime({ task: 'image-classification', model: testModel('tiny-vit') }), head: choicesHead() }),
+  labelConfig: '<View><Image name="image" value="$image"/><Choices name="animal" toName="image"><Choice value="cat"/><Choice value="dog"/></Choices></View>',
+  tasks: [{ image: IMAGES[0]!.file }],
+  modelVersion: 'tiny-vit',
 };
 
 describe('@lsml/transformers with the @lsml/testing kit', () => {
