@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toUtf16Offset } from '@lsml/core';
 import type { LibraryName } from '@lsml/transformers';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   annotationCreated,
   expectValidPredictions,
@@ -21,12 +21,12 @@ import {
   type RunningApp,
 } from './label-studio.test-helper.js';
 import NerBackend, { modelName } from './model.js';
+import { vi } from 'vitest';
 
-// model.js builds its runtime when it is imported: point MODEL_NAME at the tiny model first (hoisted
-// above the imports). The CLI mode below passes its own MODEL_NAME to the child process.
+// model.js builds its runtime when it is imported: MODEL_NAME must name the tiny model before that
+// (vi.hoisted runs above the imports). The CLI mode passes its own MODEL_NAME to the child process.
 vi.hoisted(() => {
   process.env.MODEL_NAME = new URL('../../../packages/transformers/test/models/tiny-bert-ner', import.meta.url).pathname;
-  process.env.LOG_LEVEL = 'silent';
 });
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -120,7 +120,11 @@ interface Mode {
 const MODES: Mode[] = [
   {
     library: '@huggingface/transformers',
-    start: () => startInProcess(NerBackend), // MODEL_NAME: an absolute folder (set above)
+    start: () => {
+      process.env.LOG_LEVEL = 'silent'; // the preload's logger
+      process.env.MODEL_NAME = TINY_NER; // an absolute folder
+      return startInProcess(NerBackend);
+    },
   },
   {
     library: '@xenova/transformers',
