@@ -251,6 +251,9 @@ describe('sharing, batching, abort and errors', () => {
     expect(err.message).toContain('/nonexistent/lsml-model');
     expect(err.details?.missing).toContain('config.json');
     await expect(runtime.load()).rejects.toMatchObject({ code: 'model_load' });
+    // run() before load() loads, and rejects with the same error (no unhandled rejection on the side).
+    const unloaded = transformersRuntime({ task: 'token-classification', model: '/nonexistent/lsml-model-2' });
+    await expect(unloaded.run([text('John')])).rejects.toMatchObject({ code: 'model_load' });
     // Settings the library cannot serve: same codes as the other adapters.
     const v2 = { task: 'text-classification', model, library: '@xenova/transformers' } as const;
     await expect(transformersRuntime({ ...v2, device: 'cuda' }).load()).rejects.toMatchObject({ code: 'provider_unavailable', message: expect.stringContaining('CPU only') });

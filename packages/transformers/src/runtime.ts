@@ -196,7 +196,8 @@ export function transformersRuntime<T extends TransformersTask>(settings: Transf
       checkInputs(task, inputs);
       if (inputs.length === 0) return [];
       const work = (async () => {
-        if (!loading) void runtime.load();
+        // Loads on first use; the failure, if any, reaches the caller through `loading` below.
+        if (!loading) runtime.load().catch(() => undefined);
         const { ctx } = await (loading as NonNullable<typeof loading>);
         // Aborted while loading: do not start the model.
         if (signal?.aborted) throw signal.reason;
