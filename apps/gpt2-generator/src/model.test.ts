@@ -13,6 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotationWebhook, lsAnnotation, lsProject, lsTask, projectUid, startTrainingWebhook } from '@lsml/core/testing';
 import { assertValidPredictions, postJson, startAppInProcess, startAppWithCli, type AppPrediction, type RunningApp } from '@lsml/testing';
 import Gpt2Generator, { modelName } from './model.js';
+import { vi } from 'vitest';
+
+// model.js builds its runtime when it is imported: MODEL_NAME must name the tiny model before that
+// (vi.hoisted runs above the imports). The CLI mode passes its own MODEL_NAME to the child process.
+vi.hoisted(() => {
+  process.env.MODEL_NAME = new URL('../../../packages/transformers/test/models/tiny-gpt2', import.meta.url).pathname;
+});
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TINY_GPT2 = path.resolve(APP_DIR, '../../packages/transformers/test/models/tiny-gpt2');

@@ -1,5 +1,6 @@
 /**
- * Text generation for Label Studio (TextArea ← Text) with a transformers.js GPT-2-style model.
+ * Text generation for Label Studio (TextArea ← Text) with a transformers.js GPT-2-style model:
+ * `backend({ runtime: transformersRuntime(...), head: textareaHead() })`.
  *
  * The continuation of each task's text goes into the TextArea. The prompt is, in order:
  * - `prompt_template` from the extra params (`{text}`, `{prompt}` and any `{field}` of the task data);
@@ -10,11 +11,14 @@
  *
  * MODEL_NAME: a hub id (default `Xenova/gpt2`, downloaded on first use) or a model folder in the
  * transformers.js layout — absolute, or relative to MODEL_DIR — which is read offline.
+ * MODEL_VERSION: the version reported to Label Studio (default: the hub id or the folder's name).
+ * MAX_NEW_TOKENS: the default generation length (32). The model loads when the server starts (GET
+ * /ready answers 200 once it has), not in Label Studio's first /setup, which gives up after 3 s.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger } from '@lsml/core';
-import { getPipeline, TransformersBackend, type TransformersBackendConfig } from '@lsml/transformers';
+import { backend, createLogger, textareaHead } from '@lsml/core';
+import { transformersRuntime } from '@lsml/transformers';
 
 /** MODEL_NAME as a hub id or a folder: absolute, relative to MODEL_DIR, or to the working directory. */
 export function modelName(name = process.env.MODEL_NAME || 'Xenova/gpt2'): string {
@@ -26,28 +30,27 @@ export function modelName(name = process.env.MODEL_NAME || 'Xenova/gpt2'): strin
   return name;
 }
 
-function settings() {
-  return {
-    task: 'text-generation',
-    model: modelName(),
-    modelVersion: process.env.MODEL_VERSION || undefined, // default: the hub id or the folder's name
-    options: {
-      // Per project, Label Studio's extra params override these, e.g.
-      // {"max_new_tokens": 64, "do_sample": true, "temperature": 0.7, "top_k": 50, "prompt_template": "Summarize: {text}"}
-      generation: { max_new_tokens: Number(process.env.MAX_NEW_TOKENS) || 32, do_sample: false },
-    },
-  } satisfies TransformersBackendConfig;
-}
+/** The generator, one per process, shared by every project. */
+export const runtime = transformersRuntime({
+  task: 'text-generation',
+  model: modelName(),
+  options: {
+    // Per project, Label Studio's extra params override these, e.g.
+    // {"max_new_tokens": 64, "do_sample": true, "temperature": 0.7, "top_k": 50, "prompt_template": "Summarize: {text}"}
+    generation: { max_new_tokens: Number(process.env.MAX_NEW_TOKENS) || 32, do_sample: false },
+  },
+});
 
-export default class Gpt2Generator extends TransformersBackend {
-  readonly config: TransformersBackendConfig = settings();
-
-  /**
-   * Load (and on first use download) the model when the server starts rather than in Label Studio's
-   * first /setup, which gives up after 3 s. GET /ready answers 200 once it is loaded.
-   */
-  static async preload(): Promise<void> {
-    const { task, model } = settings();
-    await getPipeline({ task, model }, { logger: createLogger() }); // download progress, then "Pipeline ready"
+/**
+ * The served class. Its preload (run when the server starts; /ready answers 200 once it is done) loads
+ * the model with a logger, so download progress and "Pipeline ready" (with the library) are logged.
+ */
+export default class Gpt2Generator extends backend({
+  runtime,
+  head: textareaHead(),
+  ...(process.env.MODEL_VERSION ? { modelVersion: process.env.MODEL_VERSION } : {}),
+}) {
+  static override async preload(): Promise<void> {
+    await runtime.load({ logger: createLogger() });
   }
 }

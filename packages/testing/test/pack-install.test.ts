@@ -73,10 +73,10 @@ export const r: Promise<TfjsPlatform> = initTfjs();`,
   },
   {
     dir: 'packages/transformers',
-    exports: { '.': ['transformersBackend', 'TransformersBackend', 'getPipeline', 'textClassificationMapping'] },
-    types: `import { transformersBackend } from '@lsml/transformers';
-import type { BackendClass } from '@lsml/core';
-export const B: BackendClass = transformersBackend({ task: 'text-classification', model: 'Xenova/x' });`,
+    exports: { '.': ['transformersRuntime', 'TransformersError', 'DEFAULT_MODELS', 'getPipeline'] },
+    types: `import { transformersRuntime, type TransformersRuntime } from '@lsml/transformers';
+export const rt: TransformersRuntime<'token-classification'> = transformersRuntime({ task: 'token-classification', model: 'Xenova/x' });
+export const kinds: ['text', 'spans'] = [rt.input, rt.output];`,
   },
   { dir: 'packages/create-lsml', exports: {} },
 ];

@@ -1,26 +1,39 @@
 // @lsml/transformers: transformers.js pipelines (@huggingface/transformers v3/v4, or @xenova/transformers
-// v2) as Label Studio pre-annotators.
+// v2) as an lsml runtime: `backend({ runtime: transformersRuntime({ task, model }), head })`.
 
-// Backend helper
-export { DEFAULT_MODELS, TransformersBackend, createTaskMapping, transformersBackend, type TransformersBackendConfig } from './backend.js';
-
-// Runtime: library detection, model sources, shared pipelines
+// The runtime, its settings and its errors (the same nouns in every adapter)
+export { transformersRuntime, type TransformersRuntime } from './runtime.js';
 export {
-  LIBRARY_NAMES,
+  DEFAULT_BATCHING,
+  DEFAULT_MODELS,
+  TASK_KINDS,
+  type GenerationParams,
+  type ObjectDetectionOptions,
+  type TaskInputKind,
+  type TaskKinds,
+  type TaskOptions,
+  type TaskOutputKind,
+  type TextGenerationOptions,
+  type TokenClassificationOptions,
+  type TransformersModelSettings,
+  type TransformersRuntimeSettings,
+  type ZeroShotOptions,
+} from './settings.js';
+export { TransformersError, type ModelLoadDetails, type TransformersErrorCode } from './errors.js';
+
+// Framework utilities: the library, model files and shared pipelines, for code that needs
+// transformers.js itself (tests, benchmarks, preloading)
+export { LIBRARY_NAMES, loadTransformers, onnxRuntimeLocations, type LibraryName, type LoadTransformersOptions, type TransformersLibrary } from './library.js';
+export {
   getPipeline,
-  loadTransformers,
   loadedPipelineCount,
-  onnxRuntimeLocations,
   releaseAllPipelines,
-  type LibraryName,
-  type LoadTransformersOptions,
+  retainPipeline,
   type LoadedPipeline,
   type ModelSourceOptions,
   type PipelineRequest,
-  type RuntimeLogger,
-  type TransformersLibrary,
-} from './runtime.js';
-export { ModelLoadError, expectedFiles, isLocalModel, onnxFileName, type ExpectedFiles, type ModelDtype, type TransformersTask } from './model-files.js';
+} from './pipelines.js';
+export { expectedFiles, isLocalModel, onnxFileName, type ExpectedFiles, type ModelDtype, type TransformersTask } from './model-files.js';
 export type {
   ImageProcessorLike,
   ModelConfigLike,
@@ -31,45 +44,3 @@ export type {
   TokenizerLike,
   TransformersModule,
 } from './library-types.js';
-
-// Task mappings
-export { batched, type BatchingOptions, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './mappings/task-mapping.js';
-export { LabelConfigMismatchError, lookupLabel, type LabelTarget } from './mappings/shared.js';
-export {
-  choicesPredictions,
-  classifyTexts,
-  textClassificationMapping,
-  type ChoicesTarget,
-  type LabelScore,
-  type TextClassificationOptions,
-} from './mappings/text-classification.js';
-export {
-  entityTypes,
-  recognizeEntities,
-  scoreTokens,
-  spanPredictions,
-  splitIntoWindows,
-  tokenClassificationMapping,
-  type SpanTarget,
-  type TokenClassificationOptions,
-} from './mappings/token-classification.js';
-export { nliLabelIds, zeroShotMapping, zeroShotScores, type ZeroShotItem, type ZeroShotOptions, type ZeroShotTarget } from './mappings/zero-shot-classification.js';
-export {
-  buildPrompt,
-  contextPrompt,
-  fillTemplate,
-  generateTexts,
-  generationParams,
-  textGenerationMapping,
-  type GenerationItem,
-  type GenerationParams,
-  type TextAreaTarget,
-  type TextGenerationOptions,
-} from './mappings/text-generation.js';
-export { classifyImages, imageClassificationMapping, type ImageClassificationOptions } from './mappings/image-classification.js';
-export { detectObjects, objectDetectionMapping, rectanglePredictions, type Detection, type ObjectDetectionOptions, type RectangleTarget } from './mappings/object-detection.js';
-export type { ImageOptions } from './mappings/task-images.js';
-
-// Offsets and entity grouping (pure helpers)
-export { alignTokens, pieceText, type CharSpan } from './text-offsets.js';
-export { groupEntities, splitTag, type AggregationStrategy, type EntitySpan, type TokenScores } from './entity-grouping.js';

@@ -2,6 +2,7 @@
 // and where they were looked for, instead of the library's first 404.
 import fs from 'node:fs';
 import path from 'node:path';
+import { TransformersError } from './errors.js';
 
 /** Tasks lsml maps to Label Studio. */
 export type TransformersTask =
@@ -42,7 +43,7 @@ export function onnxFileName(task: TransformersTask, libraryMajor: number, dtype
   // v2 names decoder-only weights after optimum's merged decoder, and knows only fp32 and quantized.
   const base = task === 'text-generation' ? 'decoder_model_merged' : 'model';
   if (dtype !== 'fp32' && dtype !== 'q8') {
-    throw new Error(`@xenova/transformers 2.x only loads fp32 or q8 (quantized) weights, not dtype "${dtype}"`);
+    throw new TransformersError('invalid_settings', `@xenova/transformers 2.x only loads fp32 or q8 (quantized) weights, not dtype "${dtype}"`);
   }
   return `onnx/${base}${dtype === 'q8' ? '_quantized' : ''}.onnx`;
 }
@@ -52,37 +53,21 @@ export function defaultDtype(libraryMajor: number): Exclude<ModelDtype, 'auto'> 
   return libraryMajor >= 3 ? 'fp32' : 'q8';
 }
 
+/** The files a model folder needs for one task and library, relative to the folder. */
 export interface ExpectedFiles {
+  /** Files without which the pipeline does not load. */
   required: string[];
+  /** Files read when present (e.g. `generation_config.json`). */
   optional: string[];
 }
 
+/** The files `task` needs with a library major and dtype (what a missing-model error lists). */
 export function expectedFiles(task: TransformersTask, libraryMajor: number, dtype: Exclude<ModelDtype, 'auto'>): ExpectedFiles {
   const required = ['config.json'];
   if (TEXT_TASKS.has(task)) required.push('tokenizer.json', 'tokenizer_config.json');
   else required.push('preprocessor_config.json');
   required.push(onnxFileName(task, libraryMajor, dtype));
   return { required, optional: task === 'text-generation' ? ['generation_config.json'] : [] };
-}
-
-/** The model could not be found or loaded; the message says what was expected where. */
-export class ModelLoadError extends Error {
-  constructor(
-    message: string,
-    readonly details: {
-      model: string;
-      task: TransformersTask;
-      library: string;
-      /** Folder (local) or cache folder (hub) the files were looked for in. */
-      location: string;
-      expected: string[];
-      missing?: string[];
-    },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ModelLoadError';
-  }
 }
 
 const DTYPE_PREFERENCE: Array<Exclude<ModelDtype, 'auto'>> = ['fp32', 'q8', 'fp16', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -112,10 +97,11 @@ export function checkLocalModel(
       dtype === 'auto' && missing.some((f) => f.startsWith('onnx/'))
         ? ` (for dtype "auto", any of ${(library.major >= 3 ? DTYPE_PREFERENCE : (['q8', 'fp32'] as const)).map((d) => onnxFileName(task, library.major, d)).join(', ')} will do)`
         : '';
-    throw new ModelLoadError(
+    throw new TransformersError(
+      'model_load',
       `Model for ${task} not found: ${library.name} needs ${required.join(', ')} in ${where}; missing: ${missing.join(', ')}${variants}. ` +
         'Export the model with optimum (`optimum-cli export onnx`) or copy a transformers.js repository (e.g. from huggingface.co/Xenova) into that folder.',
-      { model: dir, task, library: library.name, location: dir, expected: required, missing },
+      { details: { model: dir, task, library: library.name, location: dir, expected: required, missing } },
     );
   }
   return chosen;

@@ -2,9 +2,10 @@
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import type { MappingContext } from './mappings/task-mapping.js';
+import type { RuntimeLogger } from '@lsml/core';
+import type { LibraryName } from './library.js';
 import type { TransformersTask } from './model-files.js';
-import { getPipeline, type LibraryName, type LoadedPipeline, type RuntimeLogger } from './runtime.js';
+import { getPipeline, type LoadedPipeline } from './pipelines.js';
 
 export const MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'models');
 
@@ -38,9 +39,6 @@ export function loadTiny(library: LibraryName, task: TransformersTask, logger?: 
   return getPipeline({ task, model: testModel(TASK_MODELS[task]), library }, logger ? { logger } : {});
 }
 
-export function mappingContext(loaded: LoadedPipeline, batching: MappingContext['batching'] = false): MappingContext {
-  return { loaded, logger: memoryLogger(), batching };
-}
 
 /** Texts that exercise offsets: emoji (surrogate pairs, ZWJ sequences, flags), accents, CJK, [UNK] words, odd spacing. */
 export const OFFSET_TEXTS: readonly string[] = [

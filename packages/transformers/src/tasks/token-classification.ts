@@ -1,28 +1,14 @@
-// token-classification → <Labels> spans on a <Text>, with exact character offsets. The model runs on
+// token-classification → character spans with exact UTF-16 offsets of the input text. The model runs on
 // tokens; offsets come from aligning each token back to the text (text-offsets.ts), sub-word pieces are
-// merged into words and words into entities (entity-grouping.ts). Texts longer than the model's input
+// merged into words and words into entities (entity grouping). Texts longer than the model's input
 // are cut at word boundaries into windows that are run as separate batch items.
-import { toCodePointOffset, type LabelInterface, type PredictionValue } from '@lsml/core';
-import { groupEntities, splitTag, type AggregationStrategy, type EntitySpan, type TokenScores } from '../entity-grouping.js';
+import { numberParam, groupEntities, softmax, type AggregationStrategy, type EntitySpan, type RunOptions, type SpansOutput, type TextInput, type TokenScores } from '@lsml/core';
+import { TransformersError } from '../errors.js';
 import type { TokenizerLike } from '../library-types.js';
-import type { LoadedPipeline } from '../runtime.js';
+import type { LoadedPipeline } from '../pipelines.js';
+import type { TokenClassificationOptions } from '../settings.js';
 import { alignTokens, pieceText, type CharSpan } from '../text-offsets.js';
-import { findTarget, idRows, need, lookupLabel, mapModelLabels, maxTokens, modelLabelNames, numberOption, requireTokenizer, softmax, textOf, type LabelTarget } from './shared.js';
-import { batched, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './task-mapping.js';
-
-export interface TokenClassificationOptions {
-  /** How sub-word pieces become words (default `first`, like Python's `aggregation_strategy="first"`); extra_params `aggregation_strategy`. */
-  aggregationStrategy?: AggregationStrategy;
-  /** Model labels that are not entities (default `['O']`). */
-  ignoreLabels?: string[];
-  /** Drop entities scoring below this (default 0); extra_params `threshold`. */
-  minScore?: number;
-}
-
-export interface SpanTarget extends LabelTarget {
-  /** Entity type (`PER`, without B-/I-) → config label. */
-  labelMap: Record<string, string>;
-}
+import { batched, idRows, maxTokens, modelLabelNames, need, requireTokenizer, type TaskContext } from './context.js';
 
 /** Text of one model input and where it starts in the task's text. */
 interface Window {
@@ -115,7 +101,7 @@ export async function scoreTokens(loaded: LoadedPipeline, texts: string[]): Prom
   const tok = requireTokenizer(loaded);
   const inputs = tok(texts, { padding: true, truncation: true });
   const { logits } = await loaded.pipe.model(inputs);
-  if (!logits || logits.dims.length !== 3) throw new Error(`${loaded.model} did not return [batch, tokens, labels] logits; is it a token classification model?`);
+  if (!logits || logits.dims.length !== 3) throw new TransformersError('inference', `${loaded.model} did not return [batch, tokens, labels] logits; is it a token classification model?`);
   const ids = idRows(need(inputs, 'input_ids'));
   const mask = inputs.attention_mask ? idRows(inputs.attention_mask) : undefined;
   const [, seqLen = 0, numLabels = 0] = logits.dims;
@@ -147,12 +133,8 @@ export async function scoreTokens(loaded: LoadedPipeline, texts: string[]): Prom
   });
 }
 
-/** Entity spans of each text (offsets into that text), windows and batching included. */
-export async function recognizeEntities(
-  ctx: MappingContext,
-  texts: string[],
-  options: TokenClassificationOptions = {},
-): Promise<EntitySpan[][]> {
+/** Entity spans of each text (UTF-16 offsets into that text), windows and batching included. */
+export async function recognizeEntities(ctx: TaskContext, texts: readonly string[], options: TokenClassificationOptions = {}): Promise<EntitySpan[][]> {
   const tok = requireTokenizer(ctx.loaded);
   const limit = maxTokens(ctx.loaded);
   const windows = texts.map((text) => splitIntoWindows(tok, text, limit));
@@ -172,52 +154,23 @@ export async function recognizeEntities(
   });
 }
 
-/** Entity types a BIO label set names: `B-PER`, `I-PER` → `PER`. */
-export function entityTypes(labels: readonly string[], ignore: readonly string[] = ['O']): string[] {
-  return [...new Set(labels.filter((l) => !ignore.includes(l)).map((l) => splitTag(l)[1]))];
-}
-
-export function spanPredictions(text: string, entities: readonly EntitySpan[], target: SpanTarget): PredictionValue {
-  const result = entities.flatMap((e) => {
-    const label = lookupLabel(target.labelMap, e.entity);
-    if (label === undefined || e.end <= e.start) return [];
-    return [
-      {
-        from_name: target.fromName,
-        to_name: target.toName,
-        type: 'labels',
-        // Label Studio counts Text offsets in code points (like Python), not UTF-16 units.
-        value: { start: toCodePointOffset(text, e.start), end: toCodePointOffset(text, e.end), text: text.slice(e.start, e.end), labels: [label] },
-        score: e.score,
-      },
-    ];
-  });
-  const score = result.length > 0 ? result.reduce((a, r) => a + r.score, 0) / result.length : 0;
-  return { score, result };
-}
-
 const STRATEGIES: readonly AggregationStrategy[] = ['simple', 'first', 'average', 'max'];
 
-export function tokenClassificationMapping(options: TokenClassificationOptions = {}): TaskMapping<SpanTarget> {
-  return {
-    prepare(li: LabelInterface | undefined, ctx: MappingContext): SpanTarget {
-      const target = findTarget(li, 'token-classification', 'Labels', ['Text']);
-      const types = entityTypes(modelLabelNames(ctx.loaded.pipe.model.config), options.ignoreLabels);
-      const labelMap = mapModelLabels(li as LabelInterface, target.fromName, types, ctx.loaded.model, (unmapped) =>
-        ctx.logger.warn({ control: target.fromName, unmapped }, 'Entity types without a config label are never predicted'),
-      );
-      return { ...target, labelMap };
-    },
-    async predict(target: SpanTarget, input: PredictInput, ctx: MappingContext): Promise<TaskPredictions[]> {
-      const extra = input.extraParams;
-      const strategy = STRATEGIES.find((s) => s === extra.aggregation_strategy) ?? options.aggregationStrategy;
-      const texts = input.tasks.map((t) => textOf(t, target.field));
-      const entities = await recognizeEntities(ctx, texts, {
-        ...options,
-        ...(strategy ? { aggregationStrategy: strategy } : {}),
-        minScore: numberOption(extra.threshold, options.minScore ?? 0),
-      });
-      return entities.map((e, i) => spanPredictions(texts[i] as string, e, target));
-    },
-  };
+/** token-classification: one SpansOutput per input, labelled with entity types (`PER`, not `B-PER`). */
+export async function runTokenClassification(
+  ctx: TaskContext,
+  inputs: readonly TextInput[],
+  options: TokenClassificationOptions,
+  params: RunOptions['params'] = {},
+): Promise<SpansOutput[]> {
+  const strategy = STRATEGIES.find((s) => s === params.aggregation_strategy) ?? options.aggregationStrategy;
+  const entities = await recognizeEntities(
+    ctx,
+    inputs.map((i) => i.text),
+    { ...options, ...(strategy ? { aggregationStrategy: strategy } : {}), minScore: numberParam(params.threshold, options.minScore ?? 0) },
+  );
+  return entities.map((list) => ({
+    kind: 'spans',
+    spans: list.filter((e) => e.end > e.start).map((e) => ({ start: e.start, end: e.end, label: e.entity, score: e.score })),
+  }));
 }
