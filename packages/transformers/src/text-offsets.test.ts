@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenizerLike } from './library-types.js';
-import { idRows, need } from './mappings/shared.js';
-import { requireTokenizer } from './mappings/shared.js';
+import { idRows, need } from './tasks/context.js';
+import { requireTokenizer } from './tasks/context.js';
 import { LIBRARIES, loadTiny, OFFSET_TEXTS } from './test-models.test-helper.js';
 import { alignTokens, pieceText } from './text-offsets.js';
 
