@@ -207,10 +207,10 @@ describe('annotations stored one per task, and tasks without text', () => {
     const projectId = 21;
     const project = lsProject(projectId, CONFIG);
     const sample = mails.slice(3000, 3008); // fewer than TRAIN_EVERY: no automatic job in between
-    for (const m of sample) await app.post('/webhook', annotationWebhook(project, { id: m.id, data: { text: m.text } }, m.id, NAMES, m.label));
+    for (const m of sample) await app.post('/webhook', annotationWebhook(project, { id: m.id, data: { text: m.text } }, lsAnnotation(m.id, m.id, project.id, [choicesResult(NAMES.fromName, NAMES.toName, m.label)])));
     // The annotator changes their mind on the first task, then deletes the second task's annotation.
     const [first, second] = sample as [Mail, Mail];
-    await app.post('/webhook', annotationWebhook(project, { id: first.id, data: { text: first.text } }, first.id, NAMES, first.label === 'ham' ? 'spam' : 'ham', 'ANNOTATION_UPDATED'));
+    await app.post('/webhook', annotationWebhook(project, { id: first.id, data: { text: first.text } }, lsAnnotation(first.id, first.id, project.id, [choicesResult(NAMES.fromName, NAMES.toName, first.label === 'ham' ? 'spam' : 'ham')]), 'ANNOTATION_UPDATED'));
     // Label Studio's deletion webhook carries only the annotation ids.
     expect((await app.post('/webhook', { action: 'ANNOTATIONS_DELETED', annotations: [{ id: second.id }], project })).status).toBe(201);
     const res = await app.post<{ job: string }>('/webhook', startTrainingWebhook(project));
@@ -223,7 +223,7 @@ describe('annotations stored one per task, and tasks without text', () => {
     const app = await start(await tempDir());
     const projectId = 22;
     const project = lsProject(projectId, CONFIG);
-    for (const m of TRAIN.slice(0, 40)) await app.post('/webhook', annotationWebhook(project, { id: m.id, data: { text: m.text } }, m.id, NAMES, m.label));
+    for (const m of TRAIN.slice(0, 40)) await app.post('/webhook', annotationWebhook(project, { id: m.id, data: { text: m.text } }, lsAnnotation(m.id, m.id, project.id, [choicesResult(NAMES.fromName, NAMES.toName, m.label)])));
     const res = await app.post<{ job: string }>('/webhook', startTrainingWebhook(project));
     const job = await app.waitForJob(res.body.job);
     expect(job.error).toBeNull();
