@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts', create: 'src/cli/create-entry.ts', 'thread-worker': 'src/threads/thread-worker.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts', create: 'src/cli/create-entry.ts', express: 'src/express.ts', 'thread-worker': 'src/threads/thread-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', create: 'src/cli/create-entry.ts' } },
+  dts: { entry: { index: 'src/index.ts', create: 'src/cli/create-entry.ts', express: 'src/express.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',
