@@ -71,10 +71,9 @@ const NOT_FOUND_HTML =
 const METHOD_NOT_ALLOWED_HTML =
   '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n';
 
-/** The request as the route handlers see it, built from node:http's; the abort signal is made on demand. */
+/** The request as the route handlers see it, built from node:http's. */
 class NodeRouteRequest implements RouteRequest {
   body: unknown = undefined;
-  private controller: AbortController | undefined;
   constructor(
     readonly method: string,
     readonly path: string,
@@ -83,16 +82,13 @@ class NodeRouteRequest implements RouteRequest {
     private readonly res: ServerResponse,
   ) {}
 
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      const controller = new AbortController();
-      const res = this.res;
-      res.once('close', () => {
-        if (!res.writableEnded) controller.abort(new Error('client closed the connection'));
-      });
-      this.controller = controller;
-    }
-    return this.controller.signal;
+  onAbort(listener: () => void): () => void {
+    const res = this.res;
+    const onClose = () => {
+      if (!res.writableEnded) listener();
+    };
+    res.once('close', onClose);
+    return () => res.off('close', onClose);
   }
 }
 

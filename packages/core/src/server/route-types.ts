@@ -14,8 +14,11 @@ export interface RouteRequest {
   readonly headers: IncomingHttpHeaders;
   /** The parsed JSON body (POST routes only; the body middleware checked it is an object). */
   readonly body: unknown;
-  /** Aborted when the client goes away before the answer is written (created on first use). */
-  readonly signal: AbortSignal;
+  /**
+   * Call `listener` if the client goes away before the answer is written; returns the unsubscribe.
+   * (A callback, not an AbortSignal: making a signal per request cost more than a trivial prediction.)
+   */
+  onAbort(listener: () => void): () => void;
 }
 
 /** What a handler answers: status, optional headers and a ready-to-send body. */

@@ -4,11 +4,13 @@ import type { ServerMetrics } from '../metrics.js';
 
 /**
  * Wait for a prediction slot; a full queue is a 503 with `Retry-After` (counted in the metrics).
- * Resolves with the function that frees the slot.
+ * Resolves with the function that frees the slot. `signal` is asked for only when the request must wait.
  */
-export async function admit(admission: Admission, signal: AbortSignal, metrics: ServerMetrics): Promise<() => void> {
+export async function admit(admission: Admission, signal: () => AbortSignal, metrics: ServerMetrics): Promise<() => void> {
+  const release = admission.tryAcquire();
+  if (release) return release;
   try {
-    return await admission.acquire(signal);
+    return await admission.acquire(signal());
   } catch (err) {
     if (err instanceof OverloadedError) {
       metrics.rejected.inc({ reason: 'overloaded' });

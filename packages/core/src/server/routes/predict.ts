@@ -22,19 +22,24 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
     const projectId = body.project == null ? 'None' : projectIdOf(body.project);
     const { context = {}, ...params } = body.params ?? {};
     // A client that gives up (or a timeout) aborts the prediction's signal.
-    const abort = new AbortController();
-    const onClientGone = () => abort.abort(new Error('client closed the connection'));
-    req.signal.addEventListener('abort', onClientGone, { once: true });
+    const abort = new LazyAbortController();
+    const offAbort = req.onAbort(() => abort.abort(new Error('client closed the connection')));
     let release: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      release = await admit(ctx.admission, abort.signal, metrics);
+      release = await admit(ctx.admission, () => abort.signal, metrics);
       const work = (async () => {
         const model = await getModel(ctx, projectId, body.label_config, 'label_config');
         await model.refresh();
         // The version this request predicts with: a new one may land while predict() runs.
         const version = model.modelVersion;
-        const options: PredictOptions = { context: context as PredictOptions['context'], params, signal: abort.signal };
+        const options: PredictOptions = {
+          context: context as PredictOptions['context'],
+          params,
+          get signal() {
+            return abort.signal;
+          },
+        };
         const raw = await model.predict(tasks, options);
         const results = normalizePredictions(raw, version);
         const failures = checkPredictions(model, results, config.strictValidation, logger);
@@ -58,9 +63,34 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
     } finally {
       clearTimeout(timer);
       release?.();
-      req.signal.removeEventListener('abort', onClientGone);
+      offAbort();
     }
   };
+}
+
+/**
+ * An AbortController made only when someone reads `signal`: creating one costs more than a trivial
+ * prediction, and most models never look at it. An abort before that is remembered.
+ */
+class LazyAbortController {
+  private controller: AbortController | undefined;
+  private aborted = false;
+  private reason: unknown;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
 }
 
 /**
