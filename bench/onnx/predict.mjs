@@ -221,3 +221,9 @@ console.table([
 ]);
 console.log(`P2 /predict overhead over raw session.run: ${(overhead * 100).toFixed(1)} % (target <= 15 %: ${overhead <= 0.15 ? 'met' : 'NOT met'})`);
 console.log(`P3 throughput with batching / without: ${ratio.toFixed(2)}x (target >= 3x: ${ratio >= 3 ? 'met' : 'NOT met'})`);
+// Machine-readable rows for bench/run-all.mjs.
+const { printSummary } = await import('../lib.mjs');
+printSummary('onnx', [
+  { name: 'P2 /predict vs raw session.run, 64 tasks', value: Number(e2eMs.toFixed(2)), unit: 'ms', baseline: Number(rawMs.toFixed(2)), ratio: Number((1 + overhead).toFixed(3)), goal: '≤ 1.15× raw session.run', met: overhead <= 0.15 },
+  { name: `P3 ${CLIENTS} clients × 1 task, batching on vs off`, value: Math.round(on.requests.average), unit: 'req/s', baseline: Math.round(off.requests.average), ratio: Number(ratio.toFixed(3)), goal: '≥ 3× batching off', met: ratio >= 3 },
+]);

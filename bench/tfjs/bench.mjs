@@ -100,3 +100,16 @@ if (by.wasm && by.cpu) {
   const ratio = by.wasm['predict batch 1000 (texts/s)'] / by.cpu['predict batch 1000 (texts/s)'];
   console.log(`predict throughput wasm/cpu: ${ratio.toFixed(2)}x   train time cpu/wasm: ${(by.cpu['train 500 (ms)'] / by.wasm['train 500 (ms)']).toFixed(2)}x`);
 }
+// Machine-readable rows for bench/run-all.mjs: figures without a goal; the cpu backend is the baseline.
+const { printSummary } = await import('../lib.mjs');
+printSummary(
+  'tfjs',
+  rows.flatMap((r) => {
+    const base = r.backend === 'cpu' ? undefined : by.cpu;
+    const rel = (value, key) => (base ? { baseline: base[key], ratio: Number((value / base[key]).toFixed(3)) } : {});
+    return [
+      { name: `train 500 (${r.backend})`, value: r['train 500 (ms)'], unit: 'ms', ...rel(r['train 500 (ms)'], 'train 500 (ms)'), goal: base ? 'none (vs cpu backend)' : 'none (baseline)', met: null },
+      { name: `predict batch 1000 (${r.backend})`, value: r['predict batch 1000 (texts/s)'], unit: 'texts/s', ...rel(r['predict batch 1000 (texts/s)'], 'predict batch 1000 (texts/s)'), goal: base ? 'none (vs cpu backend)' : 'none (baseline)', met: null },
+    ];
+  }),
+);

@@ -140,3 +140,15 @@ console.log(
     `(lsml adds ${overhead.toFixed(2)} ms per request; the tiny model needs only ~0.1 ms per token, real models 10-100x more)`,
 );
 process.exitCode = ok ? 0 : 1;
+// Machine-readable rows for bench/run-all.mjs: each lsml row against the bare-pipeline row before it.
+const { printSummary } = await import('../lib.mjs');
+printSummary(
+  'transformers',
+  rows.flatMap((r, i) => {
+    if (r.ratio === undefined || r.ratio === '') return [];
+    const unit = 'tokens/s' in r ? 'tokens/s' : 'tasks/s';
+    const base = rows[i - 1];
+    const isP5 = i === 1;
+    return [{ name: `${r.bench}: ${r.path}`, value: r[unit], unit, baseline: base[unit], ratio: Number(r.ratio), goal: isP5 ? '≥ 0.9× bare pipeline' : 'none', met: isP5 ? ok : null }];
+  }),
+);
