@@ -11,6 +11,7 @@ import type { ModelRegistry } from './model-registry.js';
 
 export type { CreateServerOptions } from './lsml-app.js';
 
+/** A running (or ready to listen) lsml server: `createServer`'s result. */
 export interface LsmlServer {
   /** The node:http request listener (usable with `http.createServer` or any compatible server). */
   readonly handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;

@@ -3,6 +3,7 @@ import { validatePrediction } from '../../label-config/validate-prediction.js';
 import type { LabelStudioMLBase, PredictOptions } from '../../model/label-studio-ml-base.js';
 import { normalizePredictions } from '../../protocol/model-response.js';
 import type { Task } from '../../protocol/types.js';
+import { Deadlines } from '../deadlines.js';
 import { HttpError } from '../http-errors.js';
 import { admit } from '../middleware/admission.js';
 import { parsePredictBody } from '../request-schemas.js';
@@ -15,6 +16,7 @@ import { jsonReply, type RouteHandler } from '../route-types.js';
  */
 export function predictRoute(ctx: RouteContext): RouteHandler {
   const { config, logger, metrics } = ctx;
+  const deadlines = new Deadlines(config.predictTimeoutMs);
   return async (req) => {
     const body = parsePredictBody(req.body);
     const tasks = body.tasks as Task[];
@@ -25,7 +27,7 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
     const abort = new LazyAbortController();
     const offAbort = req.onAbort(() => abort.abort(new Error('client closed the connection')));
     let release: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelDeadline: (() => void) | undefined;
     try {
       release = await admit(ctx.admission, () => abort.signal, metrics);
       const work = (async () => {
@@ -46,22 +48,22 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
         if (failures) metrics.validationWarnings.inc(failures);
         return { results, version };
       })();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          abort.abort(new Error('predict timeout'));
-          reject(new HttpError(504, `Gateway Timeout: predict took longer than ${config.predictTimeoutMs} ms`));
-        }, config.predictTimeoutMs);
-      });
       // The model's own promise may still settle after a timeout; keep its rejection from going unhandled.
       work.catch(() => {});
-      const { results, version } = await Promise.race([work, timeout]);
+      const { results, version } = await new Promise<Awaited<typeof work>>((resolve, reject) => {
+        cancelDeadline = deadlines.add(() => {
+          abort.abort(new Error('predict timeout'));
+          reject(new HttpError(504, `Gateway Timeout: predict took longer than ${config.predictTimeoutMs} ms`));
+        });
+        work.then(resolve, reject);
+      });
       metrics.countPredictions(version, results.length);
       return jsonReply(200, { results });
     } catch (err) {
       if (err instanceof HttpError && err.status === 504) metrics.rejected.inc({ reason: 'timeout' });
       throw err;
     } finally {
-      clearTimeout(timer);
+      cancelDeadline?.();
       release?.();
       offAbort();
     }
