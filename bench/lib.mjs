@@ -55,3 +55,39 @@ export function rssKb(pid) {
 }
 
 export const row = (name, r) => ({ case: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+
+/**
+ * One result row of a bench: `value` measured, optional same-run `baseline` (then `ratio` = value /
+ * baseline), the `goal` in words and whether it was `met` (null: a figure without a goal).
+ */
+export function resultRow(name, { value, unit = '', baseline, goal = '', met = null, note }) {
+  const r = { name, value, unit };
+  if (baseline !== undefined && baseline !== null) {
+    r.baseline = baseline;
+    r.ratio = baseline === 0 ? null : Number((value / baseline).toFixed(3));
+  }
+  r.goal = goal;
+  r.met = met;
+  if (note) r.note = note;
+  return r;
+}
+
+/**
+ * Print the rows as a table (met/MISSED per row), then the machine-readable line `bench/run-all.mjs`
+ * collects: `SUMMARY {"bench":..,"rows":[..]}`. A missed row sets a non-zero exit code.
+ */
+export function printSummary(bench, rows) {
+  console.table(
+    rows.map((r) => ({
+      row: r.name,
+      value: `${r.value}${r.unit ? ` ${r.unit}` : ''}`,
+      baseline: r.baseline === undefined ? (r.note ?? '') : `${r.baseline}${r.unit ? ` ${r.unit}` : ''}`,
+      ratio: r.ratio ?? '',
+      goal: r.goal,
+      result: r.met === null ? '' : r.met ? 'met' : 'MISSED',
+    })),
+  );
+  for (const r of rows) if (r.met !== null) console.log(`${bench}: ${r.name}: ${r.met ? 'met' : 'MISSED'} (${r.goal})`);
+  console.log(`SUMMARY ${JSON.stringify({ bench, rows })}`);
+  if (rows.some((r) => r.met === false)) process.exitCode = 1;
+}

@@ -71,4 +71,7 @@ busy.child.kill('SIGTERM');
 const row = (name, r) => ({ case: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'max ms': r.latency.max, errors: r.errors + r.non2xx });
 console.table([row('no training', base), row('training running', during)]);
 console.log(`webhook p99 while training: ${during.latency.p99} ms (target < 100 ms: ${during.latency.p99 < 100 ? 'met' : 'NOT met'}); p99 ratio vs idle ${(during.latency.p99 / Math.max(base.latency.p99, 1)).toFixed(2)}`);
-console.log(`SUMMARY ${JSON.stringify({ name: 'webhook during training', value: `p99 ${during.latency.p99} ms (idle ${base.latency.p99} ms)`, ok: during.latency.p99 < 100 })}`);
+const { printSummary } = await import('./lib.mjs');
+printSummary('training', [
+  { name: '/webhook p99 while a training job runs', value: during.latency.p99, unit: 'ms', baseline: base.latency.p99, ratio: Number((during.latency.p99 / Math.max(base.latency.p99, 1)).toFixed(3)), goal: '< 100 ms (baseline: same server, no training)', met: during.latency.p99 < 100 },
+]);

@@ -121,3 +121,16 @@ function argmax(probs, row) {
   for (let j = 1; j < LABELS.length; j++) if (probs[row * LABELS.length + j] > probs[row * LABELS.length + best]) best = j;
   return best;
 }
+// Machine-readable rows for bench/run-all.mjs: figures without a goal; the cpu backend is the baseline.
+const { printSummary } = await import('../lib.mjs');
+printSummary(
+  'tfjs',
+  rows.flatMap((r) => {
+    const base = r.backend === 'cpu' ? undefined : by.cpu;
+    const rel = (value, key) => (base ? { baseline: base[key], ratio: Number((value / base[key]).toFixed(3)) } : {});
+    return [
+      { name: `train 500 (${r.backend})`, value: r['train 500 (ms)'], unit: 'ms', ...rel(r['train 500 (ms)'], 'train 500 (ms)'), goal: base ? 'none (vs cpu backend)' : 'none (baseline)', met: null },
+      { name: `predict batch 1000 (${r.backend})`, value: r['predict batch 1000 (texts/s)'], unit: 'texts/s', ...rel(r['predict batch 1000 (texts/s)'], 'predict batch 1000 (texts/s)'), goal: base ? 'none (vs cpu backend)' : 'none (baseline)', met: null },
+    ];
+  }),
+);

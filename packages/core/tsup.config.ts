@@ -11,6 +11,7 @@ const parts = {
   server: 'src/parts/server.ts',
   testing: 'src/testing/index.ts',
   create: 'src/cli/create-entry.ts',
+  express: 'src/express.ts',
 };
 
 export default defineConfig({

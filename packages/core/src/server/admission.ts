@@ -31,6 +31,13 @@ export class Admission {
     return this.waiting.length;
   }
 
+  /** A release function when a slot is free right now, else undefined (the fast path, no promise). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.active >= this.maxConcurrent) return undefined;
+    this.active++;
+    return this.releaser();
+  }
+
   /** Resolve with a release function once a slot is free; reject at once when the queue is full. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.active < this.maxConcurrent) {

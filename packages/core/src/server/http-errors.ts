@@ -1,4 +1,3 @@
-import type { Request, Response } from 'express';
 import { LsmlError } from '../errors.js';
 import type { ErrorResponse } from '../protocol/types.js';
 
@@ -16,20 +15,18 @@ export class HttpError extends LsmlError {
 }
 
 /** First value per query key, as Flask's `request.args.to_dict()` gives in Python's envelope. */
-export function queryArgs(req: Request): Record<string, string> {
+export function queryArgs(query: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const url = req.originalUrl ?? req.url;
-  const q = url.indexOf('?');
-  if (q < 0) return out;
-  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+  if (!query) return out;
+  for (const [k, v] of new URLSearchParams(query)) {
     if (!(k in out)) out[k] = v;
   }
   return out;
 }
 
-export function sendError(req: Request, res: Response, status: number, detail: string, extra: Partial<ErrorResponse> = {}): void {
-  const body: ErrorResponse = { status, detail, request: queryArgs(req), ...extra };
-  res.status(status).json(body);
+/** The JSON error envelope of §4 (`{status, detail, request}` plus extras). */
+export function errorBody(status: number, detail: string, query: string, extra: Partial<ErrorResponse> = {}): ErrorResponse {
+  return { status, detail, request: queryArgs(query), ...extra };
 }
 
 /** `Name: message` — how Python's envelope prints an exception (`ValueError: model exploded`). */

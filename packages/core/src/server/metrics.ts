@@ -17,6 +17,41 @@ export class ServerMetrics {
   readonly trainingJobs: Gauge<'status'>;
   readonly ready: Gauge;
 
+  // Label lookups (hashing the label set) on every request showed in profiles: keep the children.
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+  private readonly predictionChildren = new Map<string, { inc(n: number): void }>();
+
+  /** Count one answered request and its latency. `route` is a known route or `other`. */
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method} ${status}`;
+    let counter = this.requestChildren.get(key);
+    if (!counter) {
+      counter = this.requests.labels(route, method, String(status));
+      this.requestChildren.set(key, counter);
+    }
+    counter.inc();
+    const lkey = `${route} ${method}`;
+    let histogram = this.latencyChildren.get(lkey);
+    if (!histogram) {
+      histogram = this.latency.labels(route, method);
+      this.latencyChildren.set(lkey, histogram);
+    }
+    histogram.observe(seconds);
+  }
+
+  /** Count predictions returned with `version`. */
+  countPredictions(version: string, n: number): void {
+    let counter = this.predictionChildren.get(version);
+    if (!counter) {
+      // Versions only grow over a process's life; a bounded map keeps a pathological model from leaking.
+      if (this.predictionChildren.size > 1000) this.predictionChildren.clear();
+      counter = this.predictions.labels(version);
+      this.predictionChildren.set(version, counter);
+    }
+    counter.inc(n);
+  }
+
   constructor(collect: { admission: () => { inFlight: number; queued: number }; jobs: () => Promise<Record<string, number>>; ready: () => boolean }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lsml_' });

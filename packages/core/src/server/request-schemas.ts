@@ -55,3 +55,29 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   }
   return out;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isProjectRef = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const isLabelConfig = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+
+/**
+ * `parseBody(predictSchema, body)` with a hand-written check for the common, valid body first: this
+ * runs on every prediction, and a zod parse copies the whole body. Anything the check does not pass
+ * goes through zod, so errors name the same fields.
+ */
+export function parsePredictBody(body: unknown): z.infer<typeof predictSchema> {
+  if (isRecord(body)) {
+    const raw = body.tasks;
+    const tasks = isRecord(raw) ? [raw] : raw;
+    if (
+      Array.isArray(tasks) &&
+      tasks.every(isRecord) &&
+      (body.project == null || isProjectRef(body.project)) &&
+      isLabelConfig(body.label_config) &&
+      (body.params == null || isRecord(body.params))
+    ) {
+      return { ...body, tasks } as z.infer<typeof predictSchema>;
+    }
+  }
+  return parseBody(predictSchema, body);
+}

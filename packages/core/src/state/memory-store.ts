@@ -4,6 +4,12 @@ import { assertStringValue, type StateStore } from './state-store.js';
 export class MemoryStore implements StateStore {
   readonly kind = 'memory';
   private readonly data = new Map<string, Map<string, string>>();
+  private writes = 0;
+
+  /** Counts this store's writes: nothing else can change it. */
+  changeToken(): number {
+    return this.writes;
+  }
 
   get(projectId: string, key: string): string | null {
     return this.data.get(projectId)?.get(key) ?? null;
@@ -22,6 +28,7 @@ export class MemoryStore implements StateStore {
       this.data.set(projectId, project);
     }
     project.set(key, value);
+    this.writes++;
   }
 
   keys(projectId: string, prefix: string): string[] {
@@ -34,6 +41,7 @@ export class MemoryStore implements StateStore {
 
   delete(projectId: string, key: string): void {
     this.data.get(projectId)?.delete(key);
+    this.writes++;
   }
 
   close(): void {

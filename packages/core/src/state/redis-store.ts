@@ -26,15 +26,23 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
+/** Longest a write by a client that does not announce it (another SDK, `redis-cli`) goes unseen. */
+const FALLBACK_TTL_MS = 500;
+
 /**
- * Shared state for several servers and workers (`CACHE_TYPE=redis`): one hash per project, every read
- * goes to Redis, so all processes see a new `model_version` at once.
+ * Shared state for several servers and workers (`CACHE_TYPE=redis`): one hash per project. Every write
+ * is announced on `<prefix>:changes` (pub/sub); `changeToken()` follows those announcements, so model
+ * instances re-read their cached version within milliseconds of a write in any process, and at the
+ * latest after 500 ms for writers that do not announce.
  */
 export class RedisStore implements StateStore {
   readonly kind = 'redis';
   readonly client: Redis;
   private readonly prefix: string;
   private readonly owned: boolean;
+  private subscriber: Redis | undefined;
+  private subscribed = false;
+  private changes = 0;
 
   constructor(options: RedisStoreOptions = {}) {
     this.client = options.client ?? connectRedis(options.url ?? 'redis://127.0.0.1:6379');
@@ -58,6 +66,46 @@ export class RedisStore implements StateStore {
   async set(projectId: string, key: string, value: string): Promise<void> {
     assertStringValue(value);
     await this.client.hset(this.key(projectId), key, value);
+    await this.announce();
+  }
+
+  private async announce(): Promise<void> {
+    this.changes++;
+    await this.client.publish(`${this.prefix}:changes`, '1');
+  }
+
+  /**
+   * Counts announced writes (own and other processes'), plus a 500 ms clock for unannounced ones.
+   * Until the subscription is confirmed (and while it is down), every call gives a new value, so
+   * nothing is served from a stale cache.
+   */
+  changeToken(): string {
+    if (!this.subscriber) this.subscribe();
+    if (!this.subscribed) return `u${++this.changes}`;
+    return `${this.changes}:${Math.floor(Date.now() / FALLBACK_TTL_MS)}`;
+  }
+
+  private subscribe(): void {
+    const channel = `${this.prefix}:changes`;
+    const sub = this.client.duplicate();
+    this.subscriber = sub;
+    const confirm = () => {
+      sub.subscribe(channel).then(
+        () => {
+          this.changes++;
+          this.subscribed = true;
+        },
+        () => undefined,
+      );
+    };
+    sub.on('message', () => {
+      this.changes++;
+    });
+    sub.on('close', () => {
+      this.subscribed = false;
+    });
+    sub.on('ready', confirm);
+    sub.on('error', () => undefined);
   }
 
   async keys(projectId: string, prefix: string): Promise<string[]> {
@@ -79,9 +127,12 @@ export class RedisStore implements StateStore {
 
   async delete(projectId: string, key: string): Promise<void> {
     await this.client.hdel(this.key(projectId), key);
+    await this.announce();
   }
 
   async close(): Promise<void> {
+    this.subscribed = false;
+    this.subscriber?.disconnect();
     if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
   }
 }

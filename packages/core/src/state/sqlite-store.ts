@@ -3,6 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assertStringValue, type StateStore } from './state-store.js';
 
+/** How long a read of `PRAGMA data_version` is reused by `changeToken()`. */
+const DATA_VERSION_TTL_MS = 10;
+
 export interface SqliteStoreOptions {
   /** Directory holding `cache.db` (Python's `MODEL_DIR`); created if missing. */
   modelDir?: string;
@@ -14,7 +17,8 @@ export interface SqliteStoreOptions {
  * The embedded default store: `<MODEL_DIR>/cache.db` with Python's table layout, so a cache written by
  * the Python SDK is read as is. WAL lets several processes share the file; every read goes to the
  * database (no in-process memo, unlike Python's LRU — quirk Q17), so writes from another process are
- * seen at once.
+ * seen at once. `changeToken()` (SQLite's `PRAGMA data_version` plus this connection's own writes) lets
+ * model instances skip those reads while nothing changed.
  */
 export class SqliteStore implements StateStore {
   readonly kind = 'sqlite';
@@ -23,6 +27,10 @@ export class SqliteStore implements StateStore {
   private readonly stmtGet: Database.Statement<[string, string], { value: string }>;
   private readonly stmtSet: Database.Statement<[string, string, string]>;
   private readonly stmtDelete: Database.Statement<[string, string]>;
+  private readonly stmtDataVersion: Database.Statement<[], number>;
+  private writes = 0;
+  private dataVersion = 0;
+  private dataVersionAt = -Infinity;
 
   constructor(options: SqliteStoreOptions = {}) {
     const modelDir = options.modelDir ?? '.';
@@ -39,6 +47,7 @@ export class SqliteStore implements StateStore {
     this.stmtGet = this.db.prepare('SELECT value FROM cache WHERE project_id = ? AND key = ?');
     this.stmtSet = this.db.prepare('INSERT OR REPLACE INTO cache (project_id, key, value) VALUES (?, ?, ?)');
     this.stmtDelete = this.db.prepare('DELETE FROM cache WHERE project_id = ? AND key = ?');
+    this.stmtDataVersion = this.db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
   get(projectId: string, key: string): string | null {
@@ -52,6 +61,7 @@ export class SqliteStore implements StateStore {
   set(projectId: string, key: string, value: string): void {
     assertStringValue(value);
     this.stmtSet.run(projectId, key, value);
+    this.writes++;
   }
 
   keys(projectId: string, prefix: string): string[] {
@@ -68,6 +78,22 @@ export class SqliteStore implements StateStore {
 
   delete(projectId: string, key: string): void {
     this.stmtDelete.run(projectId, key);
+    this.writes++;
+  }
+
+  /**
+   * Changes when another connection (any process) commits — `PRAGMA data_version`, seen within 10 ms —
+   * or when this one writes (data_version ignores a connection's own commits).
+   */
+  changeToken(): string {
+    // The pragma is a statement step (~5 µs): under load, ask at most every 10 ms, which still shows
+    // another process's commit within 10 ms. This connection's own writes count at once.
+    const now = performance.now();
+    if (now - this.dataVersionAt >= DATA_VERSION_TTL_MS) {
+      this.dataVersion = this.stmtDataVersion.get()!;
+      this.dataVersionAt = now;
+    }
+    return `${this.dataVersion}:${this.writes}`;
   }
 
   close(): void {

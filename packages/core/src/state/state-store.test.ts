@@ -37,6 +37,20 @@ describe.each(stores)('%s store', (_name, make) => {
     expect(await s.has('1', 'model_version')).toBe(false);
   });
 
+  it('moves its change token on every write and only then', async () => {
+    const s = make();
+    open.push(s);
+    const t0 = await s.changeToken!();
+    expect(await s.changeToken!()).toBe(t0);
+    await s.get('1', 'model_version');
+    expect(await s.changeToken!()).toBe(t0);
+    await s.set('1', 'model_version', '0.0.2');
+    const t1 = await s.changeToken!();
+    expect(t1).not.toBe(t0);
+    await s.delete('1', 'model_version');
+    expect(await s.changeToken!()).not.toBe(t1);
+  });
+
   it('accepts strings only, like Python', async () => {
     const s = make();
     open.push(s);
@@ -82,5 +96,20 @@ describe('SqliteStore', () => {
     const r = spawnSync(process.execPath, ['-e', script], { cwd: process.cwd(), encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(s.get('1', 'model_version')).toBe('0.1.0');
+  });
+
+  it('moves its change token when another process commits', async () => {
+    const dir = tmp();
+    const s = new SqliteStore({ modelDir: dir });
+    open.push(s);
+    s.set('1', 'model_version', '0.0.1');
+    const before = s.changeToken();
+    const script = `const D=require('better-sqlite3');const d=new D(${JSON.stringify(path.join(dir, 'cache.db'))});d.pragma('busy_timeout=5000');d.prepare('INSERT OR REPLACE INTO cache VALUES (?,?,?)').run('1','model_version','0.2.0');d.close();`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: process.cwd(), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    // The data_version read is reused for 10 ms.
+    const deadline = Date.now() + 100;
+    while (s.changeToken() === before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    expect(s.changeToken()).not.toBe(before);
   });
 });

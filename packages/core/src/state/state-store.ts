@@ -20,6 +20,12 @@ export interface StateStore {
    */
   keys?(projectId: string, prefix: string): MaybePromise<string[]>;
   close(): MaybePromise<void>;
+  /**
+   * Optional: a cheap value that changes whenever any state may have changed, in this process or
+   * another. Model instances re-read their cached `model_version` only when it differs from the last
+   * one they saw. A store without it is read on every request.
+   */
+  changeToken?(): MaybePromise<string | number>;
 }
 
 /** Python's cache raises `ValueError('Value must be a string')`; we keep the message. */

@@ -1,0 +1,95 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { HttpError } from '../http-errors.js';
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+
+/** `100kb`, `50mb`, `1024` → bytes (1024-based, like the `bytes` package Express used). */
+export function parseByteSize(size: string | number): number {
+  if (typeof size === 'number') return size;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?b)?\s*$/i.exec(size);
+  if (!m) throw new Error(`Invalid body size "${size}": use bytes or a size such as 50mb`);
+  return Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!);
+}
+
+const UNSUPPORTED =
+  "Unsupported Media Type: Did not attempt to load JSON data because the request Content-Type was not 'application/json'.";
+
+/** 415 unless the content type is JSON (`application/json` or `application/*+json`), checked before reading. */
+export function assertJsonContentType(contentType: string | undefined): void {
+  if (!contentType) throw new HttpError(415, UNSUPPORTED);
+  const semi = contentType.indexOf(';');
+  const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (type !== 'application/json' && !(type.startsWith('application/') && type.endsWith('+json'))) throw new HttpError(415, UNSUPPORTED);
+  if (semi >= 0) {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new HttpError(415, `Bad Request: unsupported charset "${charset.toUpperCase()}"`);
+  }
+}
+
+/**
+ * Read and parse a JSON request body with a size limit: 413 past the limit (the declared length is
+ * checked before reading), 400 for broken JSON, 415 for an unknown content encoding. A request
+ * without a body gives `undefined`; an empty one `{}` (what Express's parser did).
+ */
+export function readJsonBody(req: IncomingMessage, limit: number, limitText: string): Promise<unknown> {
+  const headers = req.headers;
+  const length = headers['content-length'];
+  if (length === undefined && headers['transfer-encoding'] === undefined) return Promise.resolve(undefined);
+  const tooLarge = () => new HttpError(413, `Payload Too Large: the request body exceeds the ${limitText} limit`);
+  const encoding = (headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding === 'identity' && length !== undefined && Number(length) > limit) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  let stream: Readable = req;
+  if (encoding !== 'identity') {
+    const inflate = encoding === 'gzip' ? zlib.createGunzip() : encoding === 'deflate' ? zlib.createInflate() : encoding === 'br' ? zlib.createBrotliDecompress() : null;
+    if (!inflate) {
+      req.resume();
+      return Promise.reject(new HttpError(415, `Unsupported Media Type: unsupported content encoding "${encoding}"`));
+    }
+    stream = req.pipe(inflate);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const fail = (err: HttpError) => {
+      if (done) return;
+      done = true;
+      stream.off('data', onData);
+      if (stream !== req) req.unpipe();
+      req.resume();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) fail(tooLarge());
+      else chunks.push(chunk);
+    };
+    stream.on('data', onData);
+    stream.once('error', (err: Error) => fail(new HttpError(400, `Bad Request: ${err.message}`)));
+    req.once('aborted', () => fail(new HttpError(400, 'Bad Request: request aborted')));
+    stream.once('end', () => {
+      if (done) return;
+      done = true;
+      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      if (text.length === 0) return resolve({});
+      try {
+        resolve(JSON.parse(text));
+      } catch (err) {
+        reject(new HttpError(400, `Bad Request: Failed to decode JSON object: ${(err as Error).message}`));
+      }
+    });
+  });
+}
+
+/** 400 unless the body is a JSON object (not an array, scalar or nothing). */
+export function assertObjectBody(body: unknown): asserts body is Record<string, unknown> {
+  if (body === undefined) throw new HttpError(400, 'Bad Request: the request body is empty; a JSON object is required');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'Bad Request: the request body must be a JSON object');
+  }
+}
