@@ -67,6 +67,11 @@ describe('brush RLE', () => {
       mask[i] = i > 0 && seed % 97 !== 0 ? mask[i - 1]! : mask[i - 1] === 255 ? 0 : 255;
     }
     expect(decodeRle(encodeRle(mask))).toEqual(mask);
+    // The 4-bytes-at-a-time scan and the plain one agree, on aligned and unaligned views.
+    const shifted = new Uint8Array(mask.length + 3);
+    shifted.set(mask, 3);
+    expect(encodeRle(shifted.subarray(3))).toEqual(encodeRle(Array.from(mask)));
+    expect(encodeRle(mask)).toEqual(encodeRle(Array.from(mask)));
   });
 
   it('refuses bad input with a clear error', () => {

@@ -73,6 +73,16 @@ describe('brushHead', () => {
       [20, 60],
     ]);
     expect(validatePrediction(new LabelInterface(WITH_POLYGON), p as PredictionValue)).toEqual({ ok: true, errors: [] });
+    // Letterboxed, coarser model mask (32×32 for 64×64 input): the outline comes back to original
+    // pixels within a mask pixel (200 / 32 = 6.25 px = 3.1 % of the width) and never leaves the image.
+    const [boxed] = await predictWith(brushHead(), new BrightMaskSegmenter({ width: 64, height: 64, fit: 'letterbox' }, 0.5), WITH_POLYGON, [{ id: 1, data: { image: wide } }]);
+    const points = items(boxed)[1]!.value.points!;
+    expect(points.length).toBeGreaterThanOrEqual(4);
+    for (const [x, y] of points) {
+      expect(Math.min(Math.abs(x - 20), Math.abs(x - 60))).toBeLessThanOrEqual(3.2);
+      expect(Math.min(Math.abs(y - 20), Math.abs(y - 60))).toBeLessThanOrEqual(6.3);
+    }
+    expect(validatePrediction(new LabelInterface(WITH_POLYGON), boxed as PredictionValue, { rejectNegativeCoordinates: true })).toEqual({ ok: true, errors: [] });
     const [off] = await predictWith(brushHead({ polygons: false }), new BrightMaskSegmenter({}), WITH_POLYGON, [{ id: 1, data: { image: wide } }]);
     expect(items(off).map((i) => i.type)).toEqual(['brushlabels']);
   });

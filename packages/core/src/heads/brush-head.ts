@@ -23,7 +23,10 @@ export interface BrushHeadOptions extends ImageHeadMediaOptions {
    * has one over the same image (default true). `false` never does.
    */
   readonly polygons?: boolean;
-  /** Polygon simplification tolerance in original pixels (Douglas–Peucker; default 1.5). */
+  /**
+   * Polygon simplification tolerance in original pixels (Douglas–Peucker; default 1.5). The outline is
+   * traced on the model's mask, so it is as fine as the mask.
+   */
   readonly polygonTolerance?: number;
 }
 
@@ -45,6 +48,19 @@ export function maskToOriginal(mask: Mask, input: ImageInput, threshold = 128): 
   const mw = mask.width;
   const mh = mask.height;
   const data = mask.data;
+  // Columns of each mask row that hold anything: rows (and spans) the object does not reach stay 0
+  // without sampling, which is most of a large photo.
+  const rowMin = new Int32Array(mh).fill(mw);
+  const rowMax = new Int32Array(mh).fill(-1);
+  for (let y = 0; y < mh; y++) {
+    const r = y * mw;
+    for (let x = 0; x < mw; x++) {
+      if (data[r + x] !== 0) {
+        if (rowMin[y] === mw) rowMin[y] = x;
+        rowMax[y] = x;
+      }
+    }
+  }
   const xs0 = new Int32Array(W);
   const xs1 = new Int32Array(W);
   const fx = new Float64Array(W);
@@ -58,18 +74,51 @@ export function maskToOriginal(mask: Mask, input: ImageInput, threshold = 128): 
     const my = Math.min(mh - 1, Math.max(0, (y + 0.5) * sy + oy - 0.5));
     const y0 = Math.floor(my);
     const y1 = Math.min(mh - 1, y0 + 1);
+    const lo = Math.min(rowMin[y0]!, rowMin[y1]!);
+    const hi = Math.max(rowMax[y0]!, rowMax[y1]!);
+    if (hi < 0) continue;
     const fy = my - y0;
     const r0 = y0 * mw;
     const r1 = y1 * mw;
+    const row = y * W;
     for (let x = 0; x < W; x++) {
+      // Both sample columns left of the first / right of the last non-zero mask column: 0.
+      if (xs1[x]! < lo) continue;
+      if (xs0[x]! > hi) break;
       const a = data[r0 + xs0[x]!]!;
       const b = data[r0 + xs1[x]!]!;
       const c = data[r1 + xs0[x]!]!;
       const d = data[r1 + xs1[x]!]!;
       const f = fx[x]!;
       const v = (a + (b - a) * f) * (1 - fy) + (c + (d - c) * f) * fy;
-      out[y * W + x] = v >= threshold ? 255 : 0;
+      if (v >= threshold) out[row + x] = 255;
     }
+  }
+  return out;
+}
+
+/**
+ * The outline of a model mask's largest blob in ORIGINAL pixels. Traced at the mask's own resolution
+ * (a 256 × 256 mask is cheap where a 12-megapixel resample is not), then mapped through the inverse
+ * transform and clamped to the image: the polygon is as exact as the model's mask, no more.
+ */
+function outlineInOriginal(mask: Mask, input: ImageInput, threshold: number, tolerance: number): Array<[number, number]> {
+  const t = input.transform;
+  // Mask pixels per original pixel, per axis.
+  const kx = (mask.width / input.width) * t.scaleX;
+  const ky = (mask.height / input.height) * t.scaleY;
+  const inside = new Uint8Array(mask.width * mask.height);
+  for (let p = 0; p < inside.length; p++) inside[p] = (mask.data[p] ?? 0) >= threshold ? 1 : 0;
+  const ring = maskContour(inside, mask.width, mask.height, tolerance * Math.min(kx, ky));
+  const W = input.originalWidth;
+  const H = input.originalHeight;
+  const out: Array<[number, number]> = [];
+  for (const [mx, my] of ring) {
+    const x = Math.min(W, Math.max(0, (mx * (input.width / mask.width) - t.offsetX) / t.scaleX));
+    const y = Math.min(H, Math.max(0, (my * (input.height / mask.height) - t.offsetY) / t.scaleY));
+    const last = out[out.length - 1];
+    // Clamping can fold padding corners onto each other: drop repeats.
+    if (!last || last[0] !== x || last[1] !== y) out.push([x, y]);
   }
   return out;
 }
@@ -128,7 +177,7 @@ export function brushHead(options: BrushHeadOptions = {}): TaskHead<'image', 'ma
             } as ResultItem);
             const polygonLabel = polygonLookup?.(mask.label) ?? polygonLookup?.(label);
             if (polygonControl && polygonLabel !== undefined) {
-              const contour = maskContour(pixels, input.originalWidth, input.originalHeight, options.polygonTolerance ?? 1.5);
+              const contour = outlineInOriginal(mask, input, maskThreshold, options.polygonTolerance ?? 1.5);
               if (contour.length >= 3) {
                 result.push({
                   id: `polygon${n}`,

@@ -138,5 +138,9 @@ function simplifyRing(points: ReadonlyArray<[number, number]>, tolerance: number
 export function maskContour(mask: Uint8Array, width: number, height: number, tolerance = 1.5): Array<[number, number]> {
   const blob = largestBlob(mask, width, height);
   if (!blob) return [];
-  return simplifyRing(traceBoundary(blob, width, height), tolerance);
+  const ring = traceBoundary(blob, width, height);
+  const simple = simplifyRing(ring, tolerance);
+  // A traced ring has at least 4 corners; a blob a few pixels wide may simplify below that (a line),
+  // which is no polygon: keep the exact outline then.
+  return simple.length >= 4 ? simple : ring;
 }

@@ -107,16 +107,44 @@ export function encodeRle(mask: ArrayLike<number>): number[] {
   const out = new BitWriter();
   writeHeader(out, mask.length * 4, 8);
   // Runs of the ×4 stream are 4 × runs of the mask: no need to build the 4× array.
+  const runEnd = mask instanceof Uint8Array ? byteRunEnd(mask) : (i: number) => {
+    let j = i + 1;
+    while (j < mask.length && mask[j] === mask[i]) j++;
+    return j;
+  };
   let i = 0;
   while (i < mask.length) {
     const value = mask[i] as number;
     if (!(Number.isInteger(value) && value >= 0 && value <= 255)) throw new RangeError(`RLE: mask value ${value} at ${i} is not a byte (0..255)`);
-    let j = i + 1;
-    while (j < mask.length && mask[j] === value) j++;
+    const j = runEnd(i);
     writeRun(out, value, (j - i) * 4, 8);
     i = j;
   }
   return out.finish();
+}
+
+/**
+ * The end of the run starting at `i` in a byte mask, comparing four pixels at a time where the
+ * buffer is 4-byte aligned (masks are mostly long runs: this is the encoder's hot loop).
+ */
+function byteRunEnd(mask: Uint8Array): (i: number) => number {
+  const aligned = mask.byteOffset % 4 === 0;
+  const words = aligned ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >>> 2) : undefined;
+  return (i: number) => {
+    const value = mask[i]!;
+    let j = i + 1;
+    if (words) {
+      while (j < mask.length && (j & 3) !== 0 && mask[j] === value) j++;
+      if ((j & 3) === 0) {
+        const word = (value * 0x01010101) >>> 0;
+        let w = j >>> 2;
+        while (w < words.length && words[w] === word) w++;
+        j = w << 2;
+      }
+    }
+    while (j < mask.length && mask[j] === value) j++;
+    return j;
+  };
 }
 
 /** Options of `decodeRleValues` / `decodeRle`. */
