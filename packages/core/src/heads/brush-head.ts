@@ -149,7 +149,7 @@ export function brushHead(options: BrushHeadOptions = {}): TaskHead<'image', 'ma
         fromName: control.name,
         toName: object.name,
         labels: [...control.labels],
-        toInput: (task: Task, request: HeadRequest) => readHeadImage(binding, field, options, task, request),
+        toInput: (task: Task, request: HeadRequest) => readHeadImage(binding, control, field, options, task, request),
         toPrediction(output: MasksOutput, input: ImageInput, _task: Task, request: HeadRequest): PredictionValue {
           const threshold = numberParam(request.extraParams.score_threshold, options.scoreThreshold ?? 0.5);
           const maskThreshold = numberParam(request.extraParams.mask_threshold, options.maskThreshold ?? 128);

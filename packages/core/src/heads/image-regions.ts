@@ -18,13 +18,18 @@ export interface ImageHeadMediaOptions {
   readonly media?: GetLocalPathOptions;
 }
 
-/** The task's image, decoded to the runtime's `image` spec; `TaskInputError` when it cannot be read. */
-export function readHeadImage(binding: HeadBinding, field: string, options: ImageHeadMediaOptions, task: Task, request: HeadRequest): Promise<ImageInput> {
-  return readTaskImage(task, field, binding.runtime.image ?? {}, {
+/**
+ * The task's image, decoded to the runtime's `image` spec; `TaskInputError` when it cannot be read.
+ * For zero-shot runtimes (`candidateLabels`, e.g. open-vocabulary detectors) the control's labels go
+ * with it.
+ */
+export async function readHeadImage(binding: HeadBinding, control: ControlTag, field: string, options: ImageHeadMediaOptions, task: Task, request: HeadRequest): Promise<ImageInput> {
+  const image = await readTaskImage(task, field, binding.runtime.image ?? {}, {
     ...(options.decodeImage ? { decode: options.decodeImage } : {}),
     ...(options.media ? { media: options.media } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });
+  return binding.runtime.candidateLabels ? { ...image, candidateLabels: [...control.labels] } : image;
 }
 
 /**
@@ -34,6 +39,11 @@ export function readHeadImage(binding: HeadBinding, field: string, options: Imag
  */
 export function labelLookup(binding: HeadBinding, li: LabelInterface, control: ControlTag, modelLabels: readonly string[] | undefined): (label: string) => string | undefined {
   const where = `<${control.type} name="${control.name}">`;
+  if (binding.runtime.candidateLabels) {
+    // Zero-shot: the model was given exactly the config's labels.
+    if (control.labels.length === 0 && !control.dynamicLabels) throw new LabelConfigMismatchError(`This zero-shot model finds the labels of ${where}, which has none`);
+    return (label) => (control.acceptsLabel(label) ? label : undefined);
+  }
   if (modelLabels && modelLabels.length > 0 && !control.dynamicLabels) {
     const mapping = mapLabels(li, control.name, modelLabels);
     if (Object.keys(mapping.map).length === 0) {

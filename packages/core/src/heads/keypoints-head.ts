@@ -80,7 +80,7 @@ export function keypointsHead(options: KeypointsHeadOptions = {}): TaskHead<'ima
         fromName: control.name,
         toName: object.name,
         labels: [...control.labels],
-        toInput: (task: Task, request: HeadRequest) => readHeadImage(binding, field, options, task, request),
+        toInput: (task: Task, request: HeadRequest) => readHeadImage(binding, control, field, options, task, request),
         toPrediction(output: KeypointsOutput, input: ImageInput, _task: Task, request: HeadRequest): PredictionValue {
           const pointThreshold = numberParam(request.extraParams.keypoint_threshold, options.keypointThreshold ?? 0.3);
           const instanceThreshold = numberParam(request.extraParams.score_threshold, options.scoreThreshold ?? 0.2);

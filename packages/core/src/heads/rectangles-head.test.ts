@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageInput } from '../contract/inputs.js';
 import { LabelInterface } from '../label-config/label-interface.js';
 import { validatePrediction } from '../label-config/validate-prediction.js';
 import type { PredictionValue } from '../protocol/types.js';
@@ -99,6 +100,27 @@ describe('rectanglesHead', () => {
     const noLabel = await bindWith(rectanglesHead(), new BrightBoxDetector(), '<View><Image name="img" value="$image"/><RectangleLabels name="box" toName="img"><Label value="Car"/></RectangleLabels></View>').catch((e: unknown) => e);
     expect(noLabel).toMatchObject({ status: 422 });
     expect((noLabel as Error).message).toContain('model classes: bright, ghost; config labels: Car');
+  });
+
+  it('zero-shot detectors (candidateLabels) get the config labels with the image and predict them', async () => {
+    class OpenVocabulary extends BrightBoxDetector {
+      override async load() {
+        return { candidateLabels: true, image: { width: 100, height: 50, fit: 'fill' as const } };
+      }
+      override async run(inputs: readonly ImageInput[]) {
+        const [out] = await super.run(inputs);
+        const bright = out!.boxes.find((b) => b.label === 'bright')!;
+        // One box per label it was asked for, plus one it was not asked for (dropped).
+        return inputs.map((i) => ({ kind: 'boxes' as const, boxes: [...(i.candidateLabels ?? []), 'unasked'].map((label) => ({ ...bright, label })) }));
+      }
+    }
+    const config = '<View><Image name="img" value="$image"/><RectangleLabels name="box" toName="img"><Label value="lamp"/><Label value="window"/></RectangleLabels></View>';
+    const runtime = new OpenVocabulary();
+    const [p] = await predictWith(rectanglesHead(), runtime, config, [{ id: 1, data: { image: wide } }]);
+    expect(runtime.seen[0]!.candidateLabels).toEqual(['lamp', 'window']);
+    expect(rects(p).map((r) => r.value.rectanglelabels[0])).toEqual(['lamp', 'window']);
+    const none = '<View><Image name="img" value="$image"/><RectangleLabels name="box" toName="img"/></View>';
+    await expect(bindWith(rectanglesHead(), runtime, none)).rejects.toMatchObject({ status: 422 });
   });
 
   it('reads the labels an annotation chose (training)', async () => {

@@ -72,7 +72,7 @@ export function rectanglesHead(options: RectanglesHeadOptions = {}): TaskHead<'i
         fromName: control.name,
         toName: object.name,
         labels: [...control.labels],
-        toInput: (task: Task, request: HeadRequest) => readHeadImage(binding, field, options, task, request),
+        toInput: (task: Task, request: HeadRequest) => readHeadImage(binding, control, field, options, task, request),
         toPrediction(output: BoxesOutput, input: ImageInput, _task: Task, request: HeadRequest): PredictionValue {
           const threshold = numberParam(request.extraParams.score_threshold, options.scoreThreshold ?? 0.5);
           const max = Math.max(0, Math.floor(numberParam(request.extraParams.max_regions, options.maxRegions ?? 100)));
