@@ -85,6 +85,9 @@ describe('decodeImage', () => {
       expect(pixel(img, 35, 10)[2]! > 200, name).toBe(true);
       expect(img.transform).toEqual({ scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 });
     }
+    // The bytes of a file decode the same as its path.
+    const fromBytes = await decodeImage(new Uint8Array(fs.readFileSync(file('halves.png'))));
+    expect(fromBytes.pixels).toEqual((await decodeImage(file('halves.png'))).pixels);
   });
 
   it('applies EXIF orientation: a 40×20 JPEG tagged orientation 6 is a 20×40 image, red on top', async () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { startBackend, type RunningBackend } from '@lsml/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,13 @@ beforeAll(async () => {
     .png()
     .toFile(path.join(dir, 'scene.png'));
   fs.writeFileSync(path.join(dir, 'notes.png'), 'not an image');
+  // A PNG header declaring 30000 × 30000 pixels (900 M, over the 100 M default limit), a few bytes long.
+  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } }).png().toBuffer();
+  const bomb = Buffer.from(png);
+  bomb.writeUInt32BE(30000, 16); // IHDR width
+  bomb.writeUInt32BE(30000, 20); // IHDR height
+  bomb.writeUInt32BE(zlib.crc32(bomb.subarray(12, 29)), 29); // IHDR CRC over type + data
+  fs.writeFileSync(path.join(dir, 'bomb.png'), bomb);
   server = http.createServer((req, res) => {
     const file = path.join(dir, path.basename(req.url ?? ''));
     if (!fs.existsSync(file)) return void res.writeHead(404).end();
@@ -94,10 +102,13 @@ async function predictBatch<O extends OutputKind>(runtime: Runtime<'image', O>, 
       { id: 4, data: { image: `${base}/scene.png` } },
       { id: 5, data: { image: `${base}/gone.png` } },
       { id: 6, data: { picture: 'wrong field' } },
+      { id: 7, data: { image: path.join(dir, 'bomb.png') } },
+      // Nothing listens on port 1: connection refused.
+      { id: 8, data: { image: 'http://127.0.0.1:1/scene.png' } },
     ],
   });
   expect(status).toBe(200);
-  expect(body.results).toHaveLength(6);
+  expect(body.results).toHaveLength(8);
   // Inputs are read concurrently: warnings come in completion order.
   const warnings = lines.filter((l) => l.level === 40 && typeof l.task === 'number').map((w): [number, unknown] => [w.task as number, w.field]).sort((a, b) => a[0] - b[0]);
   return { results: body.results, warnings };
@@ -112,6 +123,8 @@ const BAD_TASKS = [
   [3, 'image'],
   [5, 'image'],
   [6, 'image'],
+  [7, 'image'],
+  [8, 'image'],
 ];
 
 describe('image heads over HTTP', () => {
@@ -119,7 +132,7 @@ describe('image heads over HTTP', () => {
     const config = '<View><Image name="img" value="$image"/><RectangleLabels name="box" toName="img"><Label value="bright"/></RectangleLabels></View>';
     const { results, warnings } = await predictBatch(new BrightBoxDetector({ width: 100, height: 50, fit: 'fill' }), rectanglesHead({ media }), config);
     expect(warnings).toEqual(BAD_TASKS);
-    for (const i of [1, 2, 4, 5]) expect(results[i], `task ${i + 1}`).toEqual([]);
+    for (const i of [1, 2, 4, 5, 6, 7]) expect(results[i], `task ${i + 1}`).toEqual([]);
     for (const i of [0, 3]) {
       const p = results[i] as { model_version: string; result: Array<{ value: Record<string, unknown> }> };
       expect(p.model_version).toBe('bright-boxes');
