@@ -139,20 +139,16 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         logger: this.logger,
       };
       const inputs = await Promise.all(tasks.map((task) => this.readInput(bound, task, request)));
-      const ready = inputs.flatMap((input, i) => (input === null ? [] : [{ input, task: tasks[i] as Task }]));
+      const ready = inputs.flatMap((input, i) => (input === null ? [] : [{ input, index: i }]));
       const outputs = ready.length === 0 ? [] : await this.runtime.run(ready.map((r) => r.input), { ...(request.signal ? { signal: request.signal } : {}), params: request.extraParams });
       if (outputs.length !== ready.length) {
         throw new LsmlError('runtime_output', `${this.runtime.provider} runtime returned ${outputs.length} outputs for ${ready.length} inputs`);
       }
-      const byTask = new Map<Task, PredictionValue[]>();
-      ready.forEach(({ input, task }, i) => {
-        const p = bound.toPrediction(outputs[i] as never, input, task, request);
-        byTask.set(task, p === null ? [] : Array.isArray(p) ? p : [p]);
-      });
       // One entry per task; [] = no prediction for that task (see backend()'s doc comment).
-      const predictions = tasks.map((task) => {
-        const list = byTask.get(task) ?? [];
-        return list.length === 1 ? (list[0] as PredictionValue) : list;
+      const predictions: Array<PredictionValue | PredictionValue[]> = tasks.map(() => []);
+      ready.forEach(({ input, index }, i) => {
+        const p = bound.toPrediction(outputs[i] as never, input, tasks[index] as Task, request);
+        predictions[index] = p === null ? [] : Array.isArray(p) && p.length !== 1 ? p : Array.isArray(p) ? (p[0] as PredictionValue) : p;
       });
       return new ModelResponse({ model_version: version, predictions });
     }
