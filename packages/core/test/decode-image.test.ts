@@ -54,6 +54,7 @@ beforeAll(async () => {
   // EXIF orientation 6 (rotate 90° clockwise to display): stored 40 × 20, shown 20 × 40.
   await base.clone().jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(file('rotated.jpg'));
   await sharp(Buffer.alloc(30 * 10, 128), raw(30, 10, 1)).png().toFile(file('gray.png'));
+  await base.clone().toColourspace('cmyk').jpeg({ quality: 95 }).toFile(file('cmyk.jpg'));
   // 16-bit grayscale PNG.
   await sharp(Buffer.alloc(30 * 10, 200), raw(30, 10, 1)).toColourspace('grey16').png().toFile(file('gray16.png'));
   // RGBA: left half opaque red, right half fully transparent (with black under it).
@@ -105,6 +106,10 @@ describe('decodeImage', () => {
     expect([gray3.channels, gray3.pixels.length, ...pixel(gray3, 0, 0)]).toEqual([3, 900, 128, 128, 128]);
     const gray16 = await decodeImage(file('gray16.png'), { channels: 1 });
     expect([gray16.channels, gray16.pixels.length, gray16.pixels[0]]).toEqual([1, 300, 200]);
+    expect((await sharp(file('cmyk.jpg')).metadata()).space).toBe('cmyk');
+    const cmyk = await decodeImage(file('cmyk.jpg'));
+    expect(cmyk.channels).toBe(3);
+    expect(pixel(cmyk, 5, 10)[0]! > 200 && pixel(cmyk, 5, 10)[2]! < 80).toBe(true);
     const rgb = await decodeImage(file('halves.png'), { channels: 1 });
     expect([rgb.channels, rgb.pixels.length]).toEqual([1, 800]);
     const rgba = await decodeImage(file('halves.png'), { channels: 4 });
