@@ -20,3 +20,11 @@ export { cacheFileName } from './media-cache.js';
 export { isPreloadNeeded, preloadTaskData, type PreloadTask, type PreloadTaskDataOptions } from './preload-task-data.js';
 export { MediaError, isMediaError, type MediaErrorCode, type MediaErrorDetails } from './errors.js';
 export { userCacheDir, userDataDir, type MediaLogger } from './util.js';
+export {
+  DEFAULT_MAX_INPUT_PIXELS,
+  ImageDecodeError,
+  decodeImage,
+  toOriginalPixels,
+  type DecodeImageOptions,
+  type ImageDecodeReason,
+} from './decode-image.js';
