@@ -9,7 +9,7 @@ import { hashedBagOfWords } from './text-features.js';
 
 afterAll(() => releaseAllModels());
 
-runtimeConformance('onnxRuntime classes', () => onnxRuntime({ model: CLASSIFIER, labels: LABELS, featurize: (text, out) => hashedBagOfWords(text, FEATURES, { out }) }), {
+await runtimeConformance('onnxRuntime classes', () => onnxRuntime({ model: CLASSIFIER, labels: LABELS, featurize: (text, out) => hashedBagOfWords(text, FEATURES, { out }) }), {
   inputs: [
     { kind: 'text', text: 'I love this product, it is excellent' },
     { kind: 'text', text: 'Terrible quality, the worst order ever' },
@@ -18,7 +18,7 @@ runtimeConformance('onnxRuntime classes', () => onnxRuntime({ model: CLASSIFIER,
   invalidInputs: [{ kind: 'image' }, { kind: 'text', text: 42 }, null],
 });
 
-runtimeConformance('onnxRuntime spans', () => onnxRuntime({ output: 'spans', model: TAGGER, labels: TAGGER_TAGS, tokenize: taggerTokenize }), {
+await runtimeConformance('onnxRuntime spans', () => onnxRuntime({ output: 'spans', model: TAGGER, labels: TAGGER_TAGS, tokenize: taggerTokenize }), {
   inputs: [
     { kind: 'text', text: 'Alice Smith met Bob in New York.' },
     { kind: 'text', text: 'Bob lives in Boston' },

@@ -19,24 +19,24 @@ function image(width: number, height: number, seed: number): ImageInput {
 }
 const images = [image(64, 48, 0), image(40, 90, 1)];
 
-runtimeConformance('transformers text-classification', () => transformersRuntime({ task: 'text-classification', model: testModel('tiny-bert-sst2') }), { inputs: texts });
+await runtimeConformance('transformers text-classification', () => transformersRuntime({ task: 'text-classification', model: testModel('tiny-bert-sst2') }), { inputs: texts });
 
-runtimeConformance('transformers zero-shot-classification', () => transformersRuntime({ task: 'zero-shot-classification', model: testModel('tiny-bert-nli') }), {
+await runtimeConformance('transformers zero-shot-classification', () => transformersRuntime({ task: 'zero-shot-classification', model: testModel('tiny-bert-nli') }), {
   inputs: texts.map((t) => ({ ...t, candidateLabels: ['sports', 'politics', 'film'] })),
 });
 
-runtimeConformance('transformers token-classification', () => transformersRuntime({ task: 'token-classification', model: testModel('tiny-bert-ner') }), {
+await runtimeConformance('transformers token-classification', () => transformersRuntime({ task: 'token-classification', model: testModel('tiny-bert-ner') }), {
   inputs: [...texts, ...OFFSET_TEXTS.map((text): TextInput => ({ kind: 'text', text }))],
 });
 
-runtimeConformance(
+await runtimeConformance(
   'transformers text-generation',
   () => transformersRuntime({ task: 'text-generation', model: testModel('tiny-gpt2'), options: { generation: { max_new_tokens: 4 } } }),
   { inputs: [texts[0]!, { kind: 'text', text: 'ignored', prompt: 'Once upon a time' }] },
 );
 
-runtimeConformance('transformers image-classification', () => transformersRuntime({ task: 'image-classification', model: testModel('tiny-vit') }), { inputs: images });
+await runtimeConformance('transformers image-classification', () => transformersRuntime({ task: 'image-classification', model: testModel('tiny-vit') }), { inputs: images });
 
-runtimeConformance('transformers object-detection', () => transformersRuntime({ task: 'object-detection', model: testModel('tiny-detr'), options: { threshold: 0.1 } }), {
+await runtimeConformance('transformers object-detection', () => transformersRuntime({ task: 'object-detection', model: testModel('tiny-detr'), options: { threshold: 0.1 } }), {
   inputs: images,
 });
