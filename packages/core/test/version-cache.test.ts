@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHOICES_CONFIG, annotationCreated, pollJob, postJson, task } from './helpers/label-studio-payloads.js';
+import { lsTask } from '../src/testing/label-studio-objects.js';
+import { CHOICES_CONFIG, annotationCreated, pollJob, postJson } from './helpers/training-requests.js';
+
+const task = (id: number, text: string) => lsTask(id, { text }, 7);
 import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
 import { spawnBackend, type SpawnedBackend } from './helpers/spawn-backend.js';
 
