@@ -19,9 +19,26 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
   return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
 }
 
+/**
+ * The Redis commands `RedisStore` uses: an ioredis client fits. Declared here rather than imported from
+ * ioredis so that the published types do not need ioredis (an optional peer) to compile.
+ */
+export interface RedisHashClient {
+  hget(key: string, field: string): Promise<string | null>;
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
+  hset(key: string, field: string, value: string): Promise<number>;
+  hexists(key: string, field: string): Promise<number>;
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
+  /** Redis URL to connect to (default `redis://127.0.0.1:6379`); ignored with `client`. */
   url?: string;
-  client?: Redis;
+  /** An open client (e.g. `new Redis(url)` from ioredis) to use instead; the caller closes it. */
+  client?: RedisHashClient;
   /** Key prefix (default `lsml`): state lives in hashes `<prefix>:state:<project>`. */
   prefix?: string;
 }
@@ -32,7 +49,8 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements StateStore {
   readonly kind = 'redis';
-  readonly client: Redis;
+  /** The connection the store talks to (its own, or `options.client`). */
+  readonly client: RedisHashClient;
   private readonly prefix: string;
   private readonly owned: boolean;
 
