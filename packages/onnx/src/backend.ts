@@ -9,8 +9,13 @@ import { isProbabilityRow, softmax, toNumbers } from './outputs.js';
 import type { ModelSource } from './runtime.js';
 import type { Feeds } from './validate-feeds.js';
 
+/**
+ * How to read the model's output: `logits` (softmax/sigmoid applied), `probabilities` (as they are), or `auto`
+ * (logits unless every row already sums to 1).
+ */
 export type ScoreMode = 'auto' | 'logits' | 'probabilities';
 
+/** The settings of an ONNX classifier backend ({@link onnxClassifier}, {@link OnnxClassifierBackend}). */
 export interface OnnxClassifierConfig {
   /** The `.onnx` file: a path (relative to the working directory), a `file:` URL, or the bytes. */
   model: ModelSource;
@@ -183,6 +188,18 @@ function textOf(task: Task, field: string): string {
 
 /**
  * The same backend from a plain config: `export default onnxClassifier({ model, labels, featurize })`.
+ *
+ * @example
+ * ```ts
+ * // model.ts — serve it with `npx lsml start model.ts`
+ * import { hashedBagOfWords, onnxClassifier } from '@lsml/onnx';
+ *
+ * export default onnxClassifier({
+ *   model: new URL('./text-classifier.onnx', import.meta.url),
+ *   labels: ['negative', 'neutral', 'positive'], // the model's classes, in output order
+ *   featurize: (text) => hashedBagOfWords(text, 512),
+ * });
+ * ```
  */
 export function onnxClassifier(config: OnnxClassifierConfig & { name?: string }): BackendClass {
   const { name = 'OnnxClassifier', ...rest } = config;

@@ -2,6 +2,7 @@
 // ragged sequences to the longest one.
 import { Tensor } from 'onnxruntime-node';
 
+/** Which end of a sequence gets the padding. */
 export type PadSide = 'right' | 'left';
 
 function count(dims: readonly number[]): number {
@@ -45,6 +46,7 @@ export function float32Rows(rows: ReadonlyArray<ArrayLike<number>>, width?: numb
   return new Tensor('float32', out, [rows.length, w]);
 }
 
+/** How {@link padSequences} pads and truncates token id sequences. */
 export interface PadOptions {
   /** Value for padded positions (default 0). */
   padValue?: number | bigint;
@@ -56,6 +58,7 @@ export interface PadOptions {
   minLength?: number;
 }
 
+/** Token id sequences padded to one length: the ids and their attention mask, as int64 tensors. */
 export interface PaddedSequences {
   /** int64 `[n, length]`. */
   ids: Tensor;
@@ -95,6 +98,7 @@ export function attentionMask(lengths: readonly number[], length = lengths.reduc
   return new Tensor('int64', mask, [lengths.length, length]);
 }
 
+/** Options of {@link tokenFeeds}: padding plus the model's input names. */
 export interface TokenFeedOptions extends PadOptions {
   /** Input names, defaulting to the Hugging Face export's. */
   names?: { ids?: string; mask?: string; typeIds?: string };

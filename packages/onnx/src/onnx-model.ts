@@ -6,6 +6,7 @@ import { BufferPool, mergeFeeds, shapeKey, splitOutputs, type PadValues } from '
 import { createSession, resolveSource, type ModelSource, type OnnxSessionOptions } from './runtime.js';
 import { checkFeeds, isDynamicDim, toTensorInfo, type Feeds, type TensorInfo } from './validate-feeds.js';
 
+/** Micro-batching of an {@link OnnxModel}'s `predict` calls. */
 export interface BatchingOptions {
   /** Most items merged into one `session.run` (default 32). */
   maxBatchSize?: number;
@@ -21,6 +22,7 @@ export interface BatchingOptions {
   pad?: PadValues;
 }
 
+/** Options of {@link loadOnnxModel}: session options plus micro-batching. */
 export interface LoadOnnxModelOptions extends OnnxSessionOptions {
   /**
    * Micro-batching of `predict` calls (default on for models whose inputs and outputs all have a dynamic
@@ -34,6 +36,7 @@ export interface LoadOnnxModelOptions extends OnnxSessionOptions {
   shared?: boolean;
 }
 
+/** Counters of an {@link OnnxModel} since it was loaded. */
 export interface OnnxModelStats {
   /** `session.run` calls. */
   runs: number;
@@ -43,6 +46,7 @@ export interface OnnxModelStats {
   largestRun: number;
 }
 
+/** Options of one {@link OnnxModel} run. */
 export interface RunOptions {
   /** Outputs to compute (default all). */
   outputs?: readonly string[];
@@ -54,6 +58,10 @@ function detectBatchDim(inputs: readonly TensorInfo[], outputs: readonly TensorI
   return inputs.length > 0 && all.every((v) => v.type !== null && v.shape.length > 0 && isDynamicDim(v.shape[0]));
 }
 
+/**
+ * A loaded ONNX model shared by every backend instance of the process: feed checks, micro-batched `predict`,
+ * run counters (made by {@link loadOnnxModel}).
+ */
 export class OnnxModel {
   /** The underlying onnxruntime session, for anything this wrapper does not cover. */
   readonly session: InferenceSession;

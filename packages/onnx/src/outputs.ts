@@ -1,6 +1,7 @@
 // Reading model outputs: rows of a [batch, classes] tensor, softmax, sigmoid, argmax, top-k.
 import type { Tensor } from 'onnxruntime-node';
 
+/** A class index with its score. */
 export interface Scored {
   /** Class index in the model's output order. */
   index: number;
@@ -43,6 +44,7 @@ export function softmax(values: ArrayLike<number>): Float32Array {
   return out;
 }
 
+/** The logistic function of each value (for multi-label logits). */
 export function sigmoid(values: ArrayLike<number>): Float32Array {
   return Float32Array.from(values, (v) => 1 / (1 + Math.exp(-v)));
 }

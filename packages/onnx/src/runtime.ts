@@ -9,6 +9,7 @@ import { InferenceSession, listSupportedBackends } from 'onnxruntime-node';
 /** Execution providers lsml knows how to check; others are passed to onnxruntime unchecked. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu' | 'coreml' | 'dml' | (string & {});
 
+/** How an onnxruntime session is created: execution providers, threads, graph optimisation. */
 export interface OnnxSessionOptions {
   /**
    * `'auto'` (default): CUDA when onnxruntime-node has its CUDA binaries and a GPU answers, CPU otherwise.
@@ -53,8 +54,10 @@ export class OnnxLoadError extends Error {
   }
 }
 
+/** An `.onnx` model: a path (relative to the working directory), a `file:` URL, or its bytes. */
 export type ModelSource = string | URL | Uint8Array | ArrayBuffer;
 
+/** An onnxruntime session with the execution providers it runs on. */
 export interface LoadedSession {
   session: InferenceSession;
   /** The providers the session was created with, e.g. `['cpu']` or `['cuda', 'cpu']`. */

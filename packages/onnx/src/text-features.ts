@@ -68,6 +68,7 @@ export function tokenize(text: string): string[] {
   return text.toLowerCase().match(TOKEN) ?? [];
 }
 
+/** Options of {@link hashedBagOfWords}. */
 export interface HashedBagOfWordsOptions {
   /** Give each token the sign of its hash so collisions tend to cancel (default true, like scikit-learn). */
   alternateSign?: boolean;

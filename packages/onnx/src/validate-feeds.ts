@@ -11,6 +11,7 @@ export interface TensorInfo {
   shape: ReadonlyArray<number | string>;
 }
 
+/** A model's inputs by name, as `session.run` takes them. */
 export type Feeds = Record<string, Tensor>;
 
 /** A feed does not match the model: names the input, what it expects and what it got. */

@@ -18,11 +18,13 @@ import type { TrainProgress } from './train.js';
 /** State key of the labelled texts recorded from webhook events (task id → example). */
 export const EXAMPLES_KEY = 'tfjs_examples';
 
+/** Options of {@link TfjsTextClassifier.trainClassifier}. */
 export interface TrainClassifierOptions {
   /** Directory to save the new model into (a training job's `artifactDir`). */
   dir: string;
   /** Stops training and rejects; nothing is saved. */
   signal?: AbortSignal;
+  /** Called with each progress report of the training. */
   onProgress?: (event: TrainProgress) => void | Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export interface TfjsTrainOutput extends ClassifierTrainResult {
   examples: number;
 }
 
+/** The `<Choices>` over a `<Text>` a {@link TfjsTextClassifier} predicts for, from the label config. */
 export interface ChoicesTextTag {
   fromName: string;
   toName: string;
@@ -40,6 +43,22 @@ export interface ChoicesTextTag {
   labels: string[];
 }
 
+/**
+ * A text classifier (Choices ← Text) that learns from annotations with TF.js: `train()` fits a hashed
+ * n-gram network on the annotated tasks (from the Label Studio API when LABEL_STUDIO_URL is set, else the
+ * annotations received by webhook), each trained version is saved under `MODEL_DIR`, and `predict()`
+ * answers with the current one (no predictions before the first training).
+ *
+ * @example
+ * ```ts
+ * // model.ts — serve it with `npx lsml start model.ts --model-dir data`
+ * import { TfjsTextClassifier } from '@lsml/tfjs';
+ *
+ * export default class Sentiment extends TfjsTextClassifier {
+ *   static override training = { trainEvery: 10 }; // a training job per 10 new annotations
+ * }
+ * ```
+ */
 export class TfjsTextClassifier extends LabelStudioMLBase {
   /** Label Studio's bulk events (from imports and the API) carry annotations too. */
   static override webhookEvents: readonly string[] = ['ANNOTATIONS_CREATED', 'ANNOTATIONS_DELETED'];

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 
+/** The file name of a saved model's topology and weights manifest. */
 export const MODEL_JSON = 'model.json';
+/** The file name of a saved model's weights. */
 export const WEIGHTS_BIN = 'weights.bin';
 
 /** A model file that is missing, unreadable or inconsistent; `file` is the path at fault. */
@@ -21,21 +23,27 @@ export class ModelFileError extends Error {
   }
 }
 
+/** Where a model is loaded from: a folder or `model.json` path, a `file:` URL, or an http(s) URL. */
 export type ModelSource = string | URL;
 
+/** Options of {@link saveModel}. */
 export interface SaveFilesOptions {
   /** More files written in the same atomic step, e.g. `{ 'vectorizer.json': '…' }`. */
   extraFiles?: Record<string, string | Uint8Array>;
 }
 
+/** Options of {@link loadModel}. */
 export interface LoadModelOptions {
   /** For http(s) sources: headers, credentials… (passed to fetch). */
   requestInit?: RequestInit;
+  /** The fetch implementation for http(s) sources (default: the global one). */
   fetchFunc?: typeof fetch;
 }
 
+/** A loaded TF.js model: a layers model (trainable) or a graph model (inference only). */
 export type LoadedModel = { type: 'layers'; model: tf.LayersModel } | { type: 'graph'; model: tf.GraphModel };
 
+/** True when `source` is an http(s) URL (loaded with fetch rather than from disk). */
 export function isHttpSource(source: ModelSource): boolean {
   return /^https?:\/\//i.test(String(source));
 }

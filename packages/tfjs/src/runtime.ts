@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerFileSystemRouters } from './file-io.js';
 
+/** A TF.js backend: `tensorflow` (native, @tensorflow/tfjs-node), `wasm` or `cpu` (plain JS). */
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** A TF.js backend to use, or `auto`: the fastest that loads (tensorflow → wasm → cpu). */
 export type TfjsBackendChoice = TfjsBackendName | 'auto';
 
 /** The environment variable that overrides the backend (`tensorflow`, `wasm`, `cpu` or `auto`). */
@@ -14,14 +16,18 @@ export const BACKEND_ENV_VAR = 'LSML_TFJS_BACKEND';
 
 /** The optional peer packages that provide the `tensorflow` backend, preferred first. */
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+/** The native TF.js packages tried for the `tensorflow` backend, GPU first. */
 export type NativePackage = (typeof NATIVE_PACKAGES)[number];
 
 /** Pino-compatible subset, so `this.logger` of a backend can be passed as is. */
 export interface TfjsLogger {
+  /** Log an info message. */
   info(obj: object, msg?: string): void;
+  /** Log a warning. */
   warn(obj: object, msg?: string): void;
 }
 
+/** Options of {@link initTfjs}. */
 export interface InitTfjsOptions {
   /** Wins over `LSML_TFJS_BACKEND`; `auto` (the default) picks the fastest that works. */
   backend?: TfjsBackendChoice;
@@ -47,6 +53,7 @@ export interface TfjsRuntime {
   initMs: number;
 }
 
+/** The TF.js backend asked for cannot be loaded (its package is missing or fails to initialise). */
 export class TfjsBackendError extends Error {
   override name = 'TfjsBackendError';
 }

@@ -8,11 +8,13 @@ import { initTfjs } from './runtime.js';
 import { HashedNgramVectorizer, VECTORIZER_FILE, type TextVectorizerConfig } from './text-vectorizer.js';
 import { splitTrainValidation, trainModel, type TrainMetrics, type TrainOptions } from './train.js';
 
+/** A labelled text to train on. */
 export interface TextExample {
   text: string;
   label: string;
 }
 
+/** Options of a new {@link TextClassifier}: its labels, vectoriser and network size. */
 export interface TextClassifierOptions {
   /** Output classes, in a fixed order (the Choices of the label config). */
   labels: readonly string[];
@@ -27,6 +29,7 @@ export interface TextClassifierOptions {
   seed?: number;
 }
 
+/** One label of a prediction with its probability. */
 export interface ClassPrediction {
   label: string;
   /** Calibrated probability of `label`. */
@@ -61,6 +64,10 @@ interface ClassifierMetadata {
 const MAX_BATCH = 1024;
 const MIN_CALIBRATION_EXAMPLES = 20;
 
+/**
+ * A trainable text classifier: hashed n-gram features into a small dense network; `train`, `predict`,
+ * `save` and `load` (to and from a folder).
+ */
 export class TextClassifier {
   private optimizer: tf.Optimizer | null = null;
 

@@ -1,6 +1,7 @@
 // Hashed n-gram bag-of-words: text → fixed-size vector with no vocabulary to fit or ship. Unlike an
 // Embedding layer it trains on every backend (wasm lacks UnsortedSegmentSum) and in milliseconds.
 
+/** Settings of a {@link HashedNgramVectorizer}; saved with the model so that predictions use the same. */
 export interface TextVectorizerConfig {
   /** Vector length (hash buckets). */
   dims: number;
@@ -22,6 +23,7 @@ export interface TextVectorizerJSON extends TextVectorizerConfig {
   hash: 'fnv1a-32';
 }
 
+/** The vectoriser settings used when none are given. */
 export const DEFAULT_VECTORIZER_CONFIG: Readonly<TextVectorizerConfig> = Object.freeze({
   dims: 2048,
   ngramRange: [1, 2] as [number, number],
@@ -31,6 +33,7 @@ export const DEFAULT_VECTORIZER_CONFIG: Readonly<TextVectorizerConfig> = Object.
   seed: 0,
 });
 
+/** The file, beside `model.json`, holding the vectoriser settings. */
 export const VECTORIZER_FILE = 'vectorizer.json';
 
 // Letters, marks and digits, with inner apostrophes/hyphens kept (don't, e-mail); emoji count as words.
@@ -64,6 +67,7 @@ export function fnv1a32(s: string, seed = 0): number {
   return h >>> 0;
 }
 
+/** Turns a text into a fixed-length vector of hashed word n-gram counts (no vocabulary to fit or store). */
 export class HashedNgramVectorizer {
   readonly config: Readonly<TextVectorizerConfig>;
 
@@ -75,6 +79,7 @@ export class HashedNgramVectorizer {
     return this.config.dims;
   }
 
+  /** The words of `text` (lower-cased when configured). */
   tokenize(text: string): string[] {
     return tokenize(text, { lowercase: this.config.lowercase });
   }
@@ -118,6 +123,7 @@ export class HashedNgramVectorizer {
     return out;
   }
 
+  /** The settings, as saved in `vectorizer.json`. */
   toJSON(): TextVectorizerJSON {
     return { type: 'hashed-ngram', formatVersion: 1, hash: 'fnv1a-32', ...this.config, ngramRange: [...this.config.ngramRange] };
   }

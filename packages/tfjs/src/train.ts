@@ -2,6 +2,7 @@
 // early stopping with best-weight restore, and no tensors left behind.
 import * as tf from '@tensorflow/tfjs';
 
+/** When {@link trainModel} stops before the last epoch. */
 export interface EarlyStoppingOptions {
   /** Default `val_loss` (or `loss` when there is no validation data). */
   monitor?: 'loss' | 'val_loss' | 'acc' | 'val_acc';
@@ -13,6 +14,7 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+/** A progress report of {@link trainModel}. */
 export interface TrainProgress {
   /** `end` fires once, at 100%, when training finishes (early stopping ends it below 100% otherwise). */
   phase: 'batch' | 'epoch' | 'end';
@@ -33,6 +35,7 @@ export interface TrainProgress {
   message: string;
 }
 
+/** Options of {@link trainModel}. */
 export interface TrainOptions {
   /** Default 20. */
   epochs?: number;

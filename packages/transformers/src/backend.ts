@@ -47,6 +47,7 @@ export type TransformersBackendConfig =
   | (CommonConfig & { task: 'image-classification'; options?: ImageClassificationOptions })
   | (CommonConfig & { task: 'object-detection'; options?: ObjectDetectionOptions });
 
+/** The mapping between a pipeline task's output and Label Studio regions for `config.task`. */
 export function createTaskMapping(config: TransformersBackendConfig): TaskMapping<unknown> {
   switch (config.task) {
     case 'text-classification':
@@ -138,7 +139,20 @@ export abstract class TransformersBackend extends LabelStudioMLBase {
   }
 }
 
-/** The same backend from a plain config: `export default transformersBackend({ task, model })`. */
+/**
+ * The same backend from a plain config: `export default transformersBackend({ task, model })`.
+ *
+ * @example
+ * ```ts
+ * // model.ts — serve it with `npx lsml start model.ts`
+ * import { transformersBackend } from '@lsml/transformers';
+ *
+ * export default transformersBackend({
+ *   task: 'text-classification',
+ *   model: 'Xenova/distilbert-base-uncased-finetuned-sst-2-english',
+ * });
+ * ```
+ */
 export function transformersBackend(config: TransformersBackendConfig & { name?: string }): BackendClass {
   const { name = 'TransformersBackend', ...rest } = config;
   const Backend = class extends TransformersBackend {

@@ -3,8 +3,10 @@
 // the same entity type are joined following their B-/I- (and E-/S-) prefixes.
 import type { CharSpan } from './text-offsets.js';
 
+/** How sub-word tokens are merged into words and entities (Python's `aggregation_strategy`). */
 export type AggregationStrategy = 'simple' | 'first' | 'average' | 'max';
 
+/** One token's character span and label probabilities. */
 export interface TokenScores {
   span: CharSpan;
   /** Probabilities over the model's labels (softmax of the token's logits). */
@@ -13,6 +15,7 @@ export interface TokenScores {
   continuesWord: boolean;
 }
 
+/** An entity found in a text: its type, character span and score. */
 export interface EntitySpan {
   /** Entity type without its B-/I- prefix (`PER`), as the model names it. */
   entity: string;

@@ -7,6 +7,7 @@ export interface TensorLike {
   readonly type: string;
   readonly data: ArrayLike<number> | ArrayLike<bigint>;
   readonly dims: readonly number[];
+  /** The tensor's values as nested arrays. */
   tolist(): unknown[];
 }
 
@@ -21,6 +22,7 @@ export interface TokenizerCallOptions {
 /** A `PreTrainedTokenizer`: callable (its instances are functions), plus decode. */
 export interface TokenizerLike {
   (text: string | string[], options?: TokenizerCallOptions): Record<string, TensorLike>;
+  /** The text of token ids. */
   decode(ids: ReadonlyArray<number | bigint>, options?: { skip_special_tokens?: boolean }): string;
   padding_side?: string;
   model_max_length?: number;
@@ -46,6 +48,7 @@ export interface ModelConfigLike {
 export interface ModelLike {
   (inputs: Record<string, TensorLike>): Promise<Record<string, TensorLike>>;
   config: ModelConfigLike;
+  /** Free the model's memory. */
   dispose?(): Promise<unknown>;
 }
 
@@ -55,6 +58,7 @@ export interface RawImageLike {
   readonly height: number;
 }
 
+/** The part of a transformers.js image processor that lsml calls. */
 export interface ImageProcessorLike {
   (images: RawImageLike | RawImageLike[]): Promise<Record<string, unknown>>;
 }
@@ -66,6 +70,7 @@ export interface PipelineLike {
   model: ModelLike;
   tokenizer?: TokenizerLike | null;
   processor?: ImageProcessorLike | null;
+  /** Free the pipeline's memory. */
   dispose?(): Promise<unknown>;
 }
 
@@ -107,6 +112,7 @@ export interface PipelineFactoryOptions {
 /** The module namespace of either library, reduced to what lsml uses. */
 export interface TransformersModule {
   env: EnvLike;
+  /** Load a pipeline for `task` and `model`. */
   pipeline(task: string, model: string, options?: PipelineFactoryOptions): Promise<PipelineLike>;
   RawImage: {
     read(input: string | URL): Promise<RawImageLike>;

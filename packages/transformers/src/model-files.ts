@@ -52,11 +52,13 @@ export function defaultDtype(libraryMajor: number): Exclude<ModelDtype, 'auto'> 
   return libraryMajor >= 3 ? 'fp32' : 'q8';
 }
 
+/** The files a local model folder must (and may) hold. */
 export interface ExpectedFiles {
   required: string[];
   optional: string[];
 }
 
+/** The files a local model folder needs for `task`, by library major version and weight dtype. */
 export function expectedFiles(task: TransformersTask, libraryMajor: number, dtype: Exclude<ModelDtype, 'auto'>): ExpectedFiles {
   const required = ['config.json'];
   if (TEXT_TASKS.has(task)) required.push('tokenizer.json', 'tokenizer_config.json');

@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url';
 import type { EnvLike, PipelineFactoryOptions, PipelineLike, ProgressInfo, TransformersModule } from './library-types.js';
 import { checkLocalModel, expectedFiles, isLocalModel, ModelLoadError, type ModelDtype, type TransformersTask } from './model-files.js';
 
+/** The transformers.js packages lsml can use. */
 export type LibraryName = '@huggingface/transformers' | '@xenova/transformers';
 
 /** Preference order when both are installed: the maintained library first. */
 export const LIBRARY_NAMES: readonly LibraryName[] = ['@huggingface/transformers', '@xenova/transformers'];
 
+/** The transformers.js library loaded: its name, version and module. */
 export interface TransformersLibrary {
   name: LibraryName;
   version: string;
@@ -21,8 +23,11 @@ export interface TransformersLibrary {
 
 /** The minimal logger the runtime writes to (pino's shape). */
 export interface RuntimeLogger {
+  /** Log an info message. */
   info(obj: object, msg?: string): void;
+  /** Log a warning. */
   warn(obj: object, msg?: string): void;
+  /** Log a debug message. */
   debug(obj: object, msg?: string): void;
 }
 
@@ -52,6 +57,7 @@ function wrapModule(name: LibraryName, mod: unknown): TransformersLibrary {
   return { name, version, major: Number.parseInt(version, 10) || 0, module: m };
 }
 
+/** Options of {@link loadTransformers}. */
 export interface LoadTransformersOptions {
   /**
    * Which library to use. `auto` (default): `LSML_TRANSFORMERS_LIBRARY` if set, else
@@ -142,6 +148,7 @@ export function onnxRuntimeLocations(): Partial<Record<LibraryName, string>> {
 
 // ---- model source --------------------------------------------------------------------------------
 
+/** Where a model comes from: a hub id or a local folder, and its weight dtype and device. */
 export interface ModelSourceOptions {
   /**
    * A hub id (`Xenova/bert-base-NER`: downloaded on first use into `cacheDir`) or a local folder
@@ -166,6 +173,7 @@ export interface ModelSourceOptions {
   library?: LibraryName | 'auto';
 }
 
+/** A pipeline to load: its task and model. */
 export interface PipelineRequest extends ModelSourceOptions {
   task: TransformersTask;
 }

@@ -15,6 +15,7 @@ export const VALUE_ERROR_NAME = 'ValueError';
 
 const BRAND = Symbol.for('lsml.LabelConfigError');
 
+/** A label config that cannot be parsed or used; `kind` says why and `name` is Python's exception name for it. */
 export class LabelConfigError extends Error {
   readonly kind: LabelConfigErrorKind;
 

@@ -1,17 +1,20 @@
 import { authHeader, LabelStudioTokenProvider, resolveLabelStudioBaseUrl } from '../media/access-token.js';
 import type { Task } from '../protocol/types.js';
 
+/** Options of {@link LabelStudioClient}. */
 export interface LabelStudioClientOptions {
   /** Label Studio base URL; default `LABEL_STUDIO_URL` (then `LABEL_STUDIO_HOST`). */
   url?: string;
   /** Legacy token or Personal Access Token; default `LABEL_STUDIO_API_KEY`. */
   apiKey?: string;
   env?: NodeJS.ProcessEnv;
+  /** The fetch implementation to use (default: the global one). */
   fetch?: typeof fetch;
   /** Per request (default 30 s). */
   timeoutMs?: number;
 }
 
+/** Options of the client's task listing. */
 export interface TaskPageOptions {
   /** Only tasks with at least one annotation (default true). */
   onlyAnnotated?: boolean;
@@ -19,6 +22,7 @@ export interface TaskPageOptions {
   signal?: AbortSignal;
 }
 
+/** A failed Label Studio API call, with the HTTP status when there was an answer. */
 export class LabelStudioApiError extends Error {
   constructor(
     message: string,
@@ -71,6 +75,7 @@ export class LabelStudioClient {
     return (await res.json()) as T;
   }
 
+  /** The project as `GET /api/projects/<id>/` returns it (its label config included). */
   async getProject(projectId: number | string): Promise<Record<string, unknown>> {
     return this.request(`/api/projects/${encodeURIComponent(String(projectId))}/`);
   }

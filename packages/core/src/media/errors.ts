@@ -33,12 +33,14 @@ export type MediaErrorCode =
   /** An environment variable has a value we cannot use (e.g. `VERIFY_SSL=maybe`). */
   | 'INVALID_ENV';
 
+/** Extra facts of a {@link MediaError}. */
 export interface MediaErrorDetails {
   status?: number;
   url?: string;
   cause?: unknown;
 }
 
+/** A task's media could not be resolved or fetched; `code` says why. */
 export class MediaError extends Error {
   override readonly name = 'MediaError';
   readonly code: MediaErrorCode;
@@ -55,6 +57,7 @@ export class MediaError extends Error {
   }
 }
 
+/** True for a {@link MediaError} (with `code`, when given). */
 export function isMediaError(err: unknown, code?: MediaErrorCode): err is MediaError {
   return err instanceof MediaError && (code === undefined || err.code === code);
 }

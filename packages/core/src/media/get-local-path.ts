@@ -58,6 +58,7 @@ export const DEFAULT_MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 5 * 60 * 1000;
 const MAX_REDIRECTS = 10;
 
+/** How media URLs are fetched: the Label Studio host and key, timeouts and size limits. */
 export interface MediaFetchOptions {
   /** LS base URL (`http(s)://host[:port][/prefix]`); default `LABEL_STUDIO_URL`, then `LABEL_STUDIO_HOST`. */
   hostname?: string;
@@ -90,6 +91,7 @@ export interface MediaFetchOptions {
   logger?: MediaLogger;
 }
 
+/** Options of {@link getLocalPath}. */
 export interface GetLocalPathOptions extends MediaFetchOptions {
   /** Download directory; default `~/.cache/label-studio` (appdirs user cache dir). */
   cacheDir?: string;
@@ -651,6 +653,7 @@ export async function getLocalPath(url: string, options: GetLocalPathOptions = {
   });
 }
 
+/** Options of {@link getBase64Content}. */
 export type GetBase64ContentOptions = MediaFetchOptions & Pick<GetLocalPathOptions, 'projectDir' | 'imageDir'>;
 
 /**

@@ -22,6 +22,10 @@ import { createJobProcessor } from '../training/run-training-job.js';
 import type { TrainingScheduler } from '../training/training-context.js';
 import { jobStatusBody, type TrainingQueue } from '../training/training-job.js';
 
+/**
+ * Options of {@link createServer}: any {@link ServerConfig} setting (else from the environment) and the parts
+ * to use instead of the configured ones.
+ */
 export interface CreateServerOptions extends Partial<ServerConfig> {
   /** Defaults to the store named by `cacheType` (`CACHE_TYPE`) under `modelDir`. */
   store?: StateStore;
@@ -32,6 +36,7 @@ export interface CreateServerOptions extends Partial<ServerConfig> {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A server made by {@link createServer}: not listening until `listen()`. */
 export interface LsmlServer {
   readonly app: Express;
   readonly config: ServerConfig;
@@ -72,6 +77,17 @@ const METHOD_NOT_ALLOWED_HTML =
 /**
  * The HTTP server Label Studio talks to, wire-compatible with the Python SDK (§4). One process serves
  * one model class; each project gets its own instance and state.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from '@lsml/core';
+ * import MyModel from './model.js';
+ *
+ * const server = createServer(MyModel, { modelDir: 'data' });
+ * const { url } = await server.listen(9090, '0.0.0.0');
+ * // … later
+ * await server.close();
+ * ```
  */
 export function createServer(ModelClass: BackendClass, options: CreateServerOptions = {}): LsmlServer {
   const { store: givenStore, logger: givenLogger, env, trainingQueue: givenQueue, ...overrides } = options;

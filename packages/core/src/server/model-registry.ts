@@ -30,6 +30,7 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
     this.maxInstances = options.maxInstances ?? 256;
   }
 
+  /** The instance for `projectId` and `labelConfig`, created and set up on first use. */
   async get(projectId: string, labelConfig: string | null | undefined): Promise<T> {
     // A request without a config reuses the project's current instance, whatever its config.
     const key = labelConfig == null ? this.latestKey(projectId) ?? `${projectId}\u0000` : `${projectId}\u0000${labelConfig}`;
@@ -76,6 +77,7 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
+  /** Forget every instance (they are not disposed). */
   clear(): void {
     this.instances.clear();
   }

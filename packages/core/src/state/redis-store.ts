@@ -24,12 +24,19 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
  * ioredis so that the published types do not need ioredis (an optional peer) to compile.
  */
 export interface RedisHashClient {
+  /** `HGET key field`. */
   hget(key: string, field: string): Promise<string | null>;
+  /** `HMGET key field…`. */
   hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
+  /** `HSET key field value`. */
   hset(key: string, field: string, value: string): Promise<number>;
+  /** `HEXISTS key field`: 1 or 0. */
   hexists(key: string, field: string): Promise<number>;
+  /** `HDEL key field…`. */
   hdel(key: string, ...fields: string[]): Promise<number>;
+  /** Close the connection after the pending commands. */
   quit(): Promise<unknown>;
+  /** Close the connection at once. */
   disconnect(): void;
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assertStringValue, type StateStore } from './state-store.js';
 
+/** Where a {@link SqliteStore} keeps its database. */
 export interface SqliteStoreOptions {
   /** Directory holding `cache.db` (Python's `MODEL_DIR`); created if missing. */
   modelDir?: string;

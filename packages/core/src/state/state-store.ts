@@ -5,15 +5,24 @@
  */
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * Where backends keep per-project key/value state (`get`/`set` on {@link LabelStudioMLBase}): SQLite by default,
+ * memory for tests, Redis for several processes.
+ */
 export interface StateStore {
   /** A short name for logs and metrics (`sqlite`, `memory`, `redis`). */
   readonly kind: string;
+  /** The value of `key` for `projectId`, or null. */
   get(projectId: string, key: string): MaybePromise<string | null>;
+  /** Set `key` of `projectId` to `value` (a string). */
   set(projectId: string, key: string, value: string): MaybePromise<void>;
+  /** Whether `key` is set for `projectId`. */
   has(projectId: string, key: string): MaybePromise<boolean>;
+  /** Remove `key` of `projectId`. */
   delete(projectId: string, key: string): MaybePromise<void>;
   /** Several keys in one round trip; missing keys are `null`. */
   getMany(projectId: string, keys: readonly string[]): MaybePromise<Array<string | null>>;
+  /** Release the store's resources (database handle, connection). */
   close(): MaybePromise<void>;
 }
 

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 
+/** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
   /** Worker threads (default: CPU cores - 1, at least 1). */
   threads?: number;
@@ -9,10 +10,13 @@ export interface ThreadPoolOptions {
   maxQueue?: number;
 }
 
+/** Worker threads running one module's functions (see {@link createThreadPool}). */
 export interface ThreadPool {
   /** Run the worker module's default export (or `name`) with `input` on a worker thread. */
   run<T = unknown>(input: unknown, options?: { name?: string; signal?: AbortSignal }): Promise<T>;
+  /** How many worker threads the pool runs. */
   readonly threads: number;
+  /** Stop the worker threads (running tasks are rejected). */
   destroy(): Promise<void>;
 }
 

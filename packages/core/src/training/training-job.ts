@@ -10,6 +10,7 @@ export interface TrainingEvent {
   receivedAt: string;
 }
 
+/** A training job as queues store it and `/job_status` reports it. */
 export interface TrainingJob {
   id: string;
   projectId: string;
@@ -32,6 +33,7 @@ export interface TrainingJob {
   error: string | null;
 }
 
+/** Options of `TrainingQueue.submit`. */
 export interface SubmitOptions {
   /** How many annotations the event carries (a bulk ANNOTATIONS_CREATED carries several; default 1). */
   weight?: number;
@@ -42,6 +44,7 @@ export interface SubmitOptions {
   threshold?: number;
 }
 
+/** What `TrainingQueue.submit` did with an event. */
 export interface SubmitResult {
   /** The waiting job the event joined, or null while the backlog is below the threshold. */
   job: TrainingJob | null;
@@ -51,16 +54,20 @@ export interface SubmitResult {
   pending: number;
 }
 
+/** What a {@link JobProcessor} gets besides the job: an abort signal and a progress reporter. */
 export interface JobControl {
   signal: AbortSignal;
+  /** Report progress (0–100) and a message, shown by `/job_status`. */
   progress(percent: number, message?: string): Promise<void>;
 }
 
+/** What a finished job produced: `train()`'s result and the version it made current (null: none). */
 export interface JobOutcome {
   result: unknown;
   modelVersion: string | null;
 }
 
+/** Runs one training job (the server's `train()` call, moving the artifacts into `MODEL_DIR`). */
 export type JobProcessor = (job: TrainingJob, control: JobControl) => Promise<JobOutcome>;
 
 /**
@@ -71,7 +78,9 @@ export interface TrainingQueue {
   readonly kind: 'embedded' | 'bullmq';
   /** Record the event; queue (or join) the project's waiting job once the backlog reaches the threshold. */
   submit(projectId: string, labelConfig: string | null, event: TrainingEvent, options?: SubmitOptions): Promise<SubmitResult>;
+  /** The job with this id, or null. */
   getJob(id: string): Promise<TrainingJob | null>;
+  /** Every job, or the project's, oldest first. */
   listJobs(projectId?: string): Promise<TrainingJob[]>;
   /** How many jobs are in each status (for metrics). */
   countJobs(): Promise<Partial<Record<JobStatus, number>>>;
@@ -83,6 +92,9 @@ export interface TrainingQueue {
   close(): Promise<void>;
 }
 
+/**
+ * Thrown inside `train()` (through the job's signal) when its job is canceled; the previous version keeps serving.
+ */
 export class JobCanceledError extends Error {
   constructor(message = 'Training was canceled') {
     super(message);

@@ -8,6 +8,7 @@ import { loadTaskImage, type ImageOptions } from './task-images.js';
 import { batched, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './task-mapping.js';
 import { choicesPredictions, textClassificationOptions, type ChoicesTarget, type LabelScore, type TextClassificationOptions } from './text-classification.js';
 
+/** Options of {@link imageClassificationMapping}. */
 export interface ImageClassificationOptions extends TextClassificationOptions, ImageOptions {}
 
 /** Label probabilities for each image, best first (one processor + model call). */
@@ -26,6 +27,7 @@ export async function classifyImages(loaded: LoadedPipeline, images: RawImageLik
   });
 }
 
+/** `image-classification` → a `<Choices>` over an `<Image>`. */
 export function imageClassificationMapping(options: ImageClassificationOptions = {}): TaskMapping<ChoicesTarget> {
   return {
     prepare(li: LabelInterface | undefined, ctx: MappingContext): ChoicesTarget {

@@ -7,6 +7,7 @@ import { findTarget, lookupLabel, mapModelLabels, modelLabelNames, numberOption,
 import { loadTaskImage, type ImageOptions } from './task-images.js';
 import type { MappingContext, PredictInput, TaskMapping, TaskPredictions } from './task-mapping.js';
 
+/** Options of {@link objectDetectionMapping}. */
 export interface ObjectDetectionOptions extends ImageOptions {
   /** Lowest score kept (default 0.5); extra_params `threshold`. */
   threshold?: number;
@@ -16,6 +17,7 @@ export interface RectangleTarget extends LabelTarget {
   labelMap: Record<string, string>;
 }
 
+/** One object an object-detection model found. */
 export interface Detection {
   label: string;
   score: number;
@@ -37,6 +39,7 @@ export async function detectObjects(loaded: LoadedPipeline, image: RawImageLike,
 
 const clampPct = (v: number) => Math.min(100, Math.max(0, v * 100));
 
+/** Detections as one prediction of rectangle regions (labels mapped to the config's; others dropped). */
 export function rectanglePredictions(detections: readonly Detection[], image: RawImageLike, target: RectangleTarget): PredictionValue {
   const result = detections.flatMap((d) => {
     const label = lookupLabel(target.labelMap, d.label);
@@ -63,6 +66,7 @@ export function rectanglePredictions(detections: readonly Detection[], image: Ra
   return { score, result };
 }
 
+/** `object-detection` → `<RectangleLabels>` over an `<Image>`. */
 export function objectDetectionMapping(options: ObjectDetectionOptions = {}): TaskMapping<RectangleTarget> {
   return {
     prepare(li: LabelInterface | undefined, ctx: MappingContext): RectangleTarget {

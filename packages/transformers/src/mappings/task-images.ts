@@ -5,6 +5,7 @@ import type { RawImageLike } from '../library-types.js';
 import type { LoadedPipeline } from '../runtime.js';
 import { textOf } from './shared.js';
 
+/** How the image tasks fetch their images. */
 export interface ImageOptions {
   /** How task image URLs are fetched (LS host, token, cache dir…); see @lsml/core's getLocalPath. */
   media?: GetLocalPathOptions;

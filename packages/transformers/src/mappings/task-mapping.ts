@@ -3,6 +3,7 @@
 import { MicroBatcher, type LabelInterface, type PredictOptions, type PredictionValue, type Task } from '@lsml/core';
 import type { LoadedPipeline, RuntimeLogger } from '../runtime.js';
 
+/** How a mapping batches inputs into model calls. */
 export interface BatchingOptions {
   /** Most inputs in one model call (default 32). */
   maxBatchSize?: number;
@@ -14,6 +15,7 @@ export interface BatchingOptions {
   maxDelayMs?: number;
 }
 
+/** What a {@link TaskMapping} works with: the loaded pipeline, a logger and the batching settings. */
 export interface MappingContext {
   loaded: LoadedPipeline;
   logger: RuntimeLogger;
@@ -21,6 +23,7 @@ export interface MappingContext {
   batching: BatchingOptions | false;
 }
 
+/** One `/predict` call as a {@link TaskMapping} sees it. */
 export interface PredictInput {
   tasks: Task[];
   context: PredictOptions['context'];
@@ -31,9 +34,14 @@ export interface PredictInput {
 /** One task's predictions: a single prediction, or several (top-k, several generations). */
 export type TaskPredictions = PredictionValue | PredictionValue[];
 
+/**
+ * Between a pipeline task and Label Studio: finds the target controls in the label config (`prepare`), and
+ * turns tasks into predictions for them (`predict`).
+ */
 export interface TaskMapping<Target> {
   /** Where predictions go for this label config; throws a LabelConfigMismatchError naming what is missing. */
   prepare(li: LabelInterface | undefined, ctx: MappingContext): Target;
+  /** Predictions for the tasks of one `/predict` call, one per task, in order. */
   predict(target: Target, input: PredictInput, ctx: MappingContext): Promise<TaskPredictions[]>;
 }
 

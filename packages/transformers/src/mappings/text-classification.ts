@@ -17,12 +17,14 @@ import {
 } from './shared.js';
 import { batched, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './task-mapping.js';
 
+/** A label with its score. */
 export interface LabelScore {
   /** The model's label name. */
   label: string;
   score: number;
 }
 
+/** Options of {@link textClassificationMapping}. */
 export interface TextClassificationOptions {
   /** Predictions per task, best first (default 1). Overridden by `top_k` in extra_params. */
   topK?: number;
@@ -92,6 +94,7 @@ export function textClassificationOptions(base: TextClassificationOptions, extra
   };
 }
 
+/** `text-classification` → a `<Choices>` over a `<Text>` (or `<HyperText>`). */
 export function textClassificationMapping(options: TextClassificationOptions = {}): TaskMapping<ChoicesTarget> {
   return {
     prepare(li: LabelInterface | undefined, ctx: MappingContext): ChoicesTarget {

@@ -21,6 +21,7 @@ export interface GenerationParams {
 
 const NUMBER_PARAMS = ['max_new_tokens', 'min_new_tokens', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'no_repeat_ngram_size', 'num_beams'] as const;
 
+/** Options of {@link textGenerationMapping}. */
 export interface TextGenerationOptions {
   /** Defaults for every request; extra_params keys of the same names override them. */
   generation?: GenerationParams;
@@ -41,6 +42,7 @@ export interface TextAreaTarget extends LabelTarget {
   promptControl: string | undefined;
 }
 
+/** One generation request: the prompt and its parameters. */
 export interface GenerationItem {
   prompt: string;
   params: GenerationParams;
@@ -131,6 +133,7 @@ export function buildPrompt(task: Task, field: string, template: string | undefi
   return text;
 }
 
+/** `text-generation` → a `<TextArea>` filled with the generated text. */
 export function textGenerationMapping(options: TextGenerationOptions = {}): TaskMapping<TextAreaTarget> {
   return {
     prepare(li: LabelInterface | undefined, ctx: MappingContext): TextAreaTarget {

@@ -10,6 +10,7 @@ import { alignTokens, pieceText, type CharSpan } from '../text-offsets.js';
 import { findTarget, idRows, need, lookupLabel, mapModelLabels, maxTokens, modelLabelNames, numberOption, requireTokenizer, softmax, textOf, type LabelTarget } from './shared.js';
 import { batched, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './task-mapping.js';
 
+/** Options of {@link tokenClassificationMapping}. */
 export interface TokenClassificationOptions {
   /** How sub-word pieces become words (default `first`, like Python's `aggregation_strategy="first"`); extra_params `aggregation_strategy`. */
   aggregationStrategy?: AggregationStrategy;
@@ -177,6 +178,7 @@ export function entityTypes(labels: readonly string[], ignore: readonly string[]
   return [...new Set(labels.filter((l) => !ignore.includes(l)).map((l) => splitTag(l)[1]))];
 }
 
+/** Entities as one prediction of `<Labels>` spans (labels mapped to the config's; others dropped). */
 export function spanPredictions(text: string, entities: readonly EntitySpan[], target: SpanTarget): PredictionValue {
   const result = entities.flatMap((e) => {
     const label = lookupLabel(target.labelMap, e.entity);
@@ -198,6 +200,7 @@ export function spanPredictions(text: string, entities: readonly EntitySpan[], t
 
 const STRATEGIES: readonly AggregationStrategy[] = ['simple', 'first', 'average', 'max'];
 
+/** `token-classification` (NER) → `<Labels>` spans over a `<Text>`. */
 export function tokenClassificationMapping(options: TokenClassificationOptions = {}): TaskMapping<SpanTarget> {
   return {
     prepare(li: LabelInterface | undefined, ctx: MappingContext): SpanTarget {

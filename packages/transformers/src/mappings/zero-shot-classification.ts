@@ -7,6 +7,7 @@ import { booleanOption, findTarget, LabelConfigMismatchError, lookupLabel, numbe
 import { batched, type MappingContext, type PredictInput, type TaskMapping, type TaskPredictions } from './task-mapping.js';
 import { choicesPredictions, type ChoicesTarget, type LabelScore } from './text-classification.js';
 
+/** Options of {@link zeroShotMapping}. */
 export interface ZeroShotOptions {
   /** Hypothesis with `{}` for the label (default `This example is {}.`); extra_params `hypothesis_template`. */
   hypothesisTemplate?: string;
@@ -30,6 +31,7 @@ export interface ZeroShotTarget extends ChoicesTarget {
   labelInterface: LabelInterface;
 }
 
+/** One zero-shot request: the text, the candidate labels and the hypothesis template. */
 export interface ZeroShotItem {
   text: string;
   candidates: string[];
@@ -93,6 +95,7 @@ function stringList(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/** `zero-shot-classification` → a `<Choices>` over a `<Text>`, the config's choices being the candidate labels. */
 export function zeroShotMapping(options: ZeroShotOptions = {}): TaskMapping<ZeroShotTarget> {
   return {
     prepare(li: LabelInterface | undefined, ctx: MappingContext): ZeroShotTarget {
