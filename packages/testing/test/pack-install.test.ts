@@ -192,9 +192,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(installs.values());
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
+}, 600_000);
 
 const node = (cwd: string, args: string[], env: Record<string, string> = {}) => exec(process.execPath, args, { cwd, env: cleanEnv(env), maxBuffer: 1 << 24 });
+
+/**
+ * tsc's output without the errors inside @tensorflow/*'s own declarations: with `skipLibCheck: false`
+ * tfjs-core's and tfjs-layers' .d.ts do not compile (`Long` undeclared, `LayersModel` vs
+ * `InferenceModel`), whoever imports them: upstream, not ours. Errors in any other file still count.
+ */
+function withoutUpstreamTypeErrors(out: string): string {
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of out.split('\n')) {
+    if (/^\S/.test(line)) skipping = line.startsWith('node_modules/@tensorflow/');
+    if (!skipping) kept.push(line);
+  }
+  return kept.join('\n').trim();
+}
 
 /** The workspace's compiled better-sqlite3 binary (what its install script would have fetched). */
 function copySqliteBinary(dir: string): void {
@@ -276,7 +291,7 @@ describe('each package installs and works on its own (npm pack → npm install <
         }),
       );
       const tsc = await node(dir, [TSC, '-p', '.']).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? String(e) }));
-      expect(tsc.stdout, `${name}: types`).toBe('');
+      expect(withoutUpstreamTypeErrors(tsc.stdout), `${name}: types`).toBe('');
     }
 
     // What the README says to run.
@@ -380,10 +395,30 @@ interface ScaffoldRun {
 const scaffolds = new Map<string, Promise<ScaffoldRun>>();
 let loneOnnx: Promise<string> | undefined;
 
+/** The first project installed with a given set of dependencies, by that set. */
+const installedBySet = new Map<string, Promise<string>>();
+
+/**
+ * Scaffold `c` and run its `npm install` and `npm test`. Templates with the same dependencies (basic and
+ * interactive; the three transformers ones) start from a hard-linked copy of the first one's
+ * node_modules and lockfile: their `npm install` then checks the tree instead of extracting it again.
+ */
 async function scaffold(c: Combo): Promise<ScaffoldRun> {
   const dir = path.join(tmp, `project-${comboName(c)}`);
   await node(tmp, [CLI, 'create', dir, '--template', c.template, ...(c.adapter ? ['--adapter', c.adapter] : []), '--from', tmp]);
-  const install = await npmIn(dir, ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const depSet = JSON.stringify([manifest.dependencies, manifest.devDependencies, manifest.overrides]);
+  const first = installedBySet.get(depSet);
+  let done!: (dir: string) => void;
+  if (!first) installedBySet.set(depSet, new Promise<string>((resolve) => (done = resolve)));
+  if (first) {
+    const base = await first;
+    fs.copyFileSync(path.join(base, 'package-lock.json'), path.join(dir, 'package-lock.json'));
+    linkTree(path.join(base, 'node_modules'), path.join(dir, 'node_modules'));
+    fs.rmSync(path.join(dir, 'node_modules/.package-lock.json'));
+    fs.copyFileSync(path.join(base, 'node_modules/.package-lock.json'), path.join(dir, 'node_modules/.package-lock.json'));
+  }
+  const install = await npmIn(dir, ['install', '--prefer-offline', '--no-audit', '--no-fund']).finally(() => done?.(dir));
   const test = await npmIn(dir, ['test'], c.env).then(
     (r) => ({ code: 0, output: r.stdout + r.stderr }),
     (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
@@ -405,10 +440,12 @@ async function installOnnxAlone(): Promise<string> {
 
 beforeAll(async () => {
   sqliteMirror = await startSqliteMirror(tmp);
+  // Distinct dependency sets first, so that the templates sharing one wait as little as possible.
   // Two at a time, after the package installs above (on 2 cores, more at once only slows each down).
   const packagesDone = Promise.allSettled(installs.values());
   const slots: Array<Promise<unknown>> = [packagesDone, packagesDone];
-  COMBOS.forEach((c, i) => {
+  const order = [...COMBOS].sort((a, b) => Number(['interactive', 'gpt2', 'ner'].includes(a.template)) - Number(['interactive', 'gpt2', 'ner'].includes(b.template)));
+  order.forEach((c, i) => {
     const slot = i % slots.length;
     const run = slots[slot]!.then(() => scaffold(c));
     slots[slot] = run.catch(() => undefined);
@@ -416,12 +453,12 @@ beforeAll(async () => {
   });
   loneOnnx = slots[0]!.then(() => installOnnxAlone());
   slots[0] = loneOnnx.catch(() => undefined);
-});
+}, 60_000);
 
 afterAll(async () => {
   await Promise.allSettled([...scaffolds.values(), loneOnnx]);
   await sqliteMirror?.close();
-});
+}, 1_200_000);
 
 describe('lsml create --from <tarballs>: each template installs outside the workspace and passes its own test', () => {
   it.each(COMBOS.map((c) => [comboName(c), c] as const))('%s', { timeout: 600_000 }, async (name, c) => {
@@ -430,8 +467,10 @@ describe('lsml create --from <tarballs>: each template installs outside the work
     const resolved = lsmlResolutions(dir);
     expect(Object.keys(resolved)).toContain('node_modules/@lsml/core');
     for (const [p, from] of Object.entries(resolved)) expect(from, p).toMatch(/^file:/);
-    // The generated allowScripts decides every install script: npm warns about nothing.
-    expect(`${install.stdout}${install.stderr}`).not.toMatch(/npm warn/i);
+    // The generated allowScripts decides every install script: npm warns about nothing (but the
+    // mirror setting of this test, which npm does not know).
+    const warnings = `${install.stdout}${install.stderr}`.split('\n').filter((l) => /npm warn/i.test(l) && !l.includes('"better-sqlite3-binary-host"'));
+    expect(warnings).toEqual([]);
     expect(test.code, test.output).toBe(0);
     // eslint-disable-next-line no-control-regex
     expect(test.output.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed \(\d+\)/);
@@ -467,7 +506,7 @@ export default onnxClassifier({
       }),
     );
     const tsc = await node(dir, [TSC, '-p', '.']).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? String(e) }));
-    expect(tsc.stdout, 'types').toBe('');
+    expect(tsc.stdout, 'types (skipLibCheck: false)').toBe('');
     // @lsml/core's bin (a dependency's, so not in node_modules/.bin) serves it.
     const url = await listen(dir, ['node_modules/@lsml/core/bin/lsml.js', 'start', 'model.ts', '--port', '0', '--host', '127.0.0.1', '--model-dir', 'data']);
     try {

@@ -115,7 +115,9 @@ export interface TransformersModule {
   /** Load a pipeline for `task` and `model`. */
   pipeline(task: string, model: string, options?: PipelineFactoryOptions): Promise<PipelineLike>;
   RawImage: {
+    /** Load an image from a path or URL. */
     read(input: string | URL): Promise<RawImageLike>;
+    /** Decode an image from a Blob (not in every library version). */
     fromBlob?(blob: Blob): Promise<RawImageLike>;
   };
   /** v3/v4 only. */

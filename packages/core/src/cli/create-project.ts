@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { CliError } from './load-backend.js';
 
+/** The ML adapters `lsml create --adapter` knows. */
 export const ADAPTERS = ['tfjs', 'onnx', 'transformers'] as const;
+/** One of {@link ADAPTERS}. */
 export type AdapterName = (typeof ADAPTERS)[number];
 
 /** Dev tool versions written into generated projects (kept in step with the workspace's by a test). */
@@ -43,6 +45,7 @@ interface TemplateManifest {
   env?: Record<string, string>;
 }
 
+/** A template `lsml create` offers (see {@link listTemplates}). */
 export interface TemplateInfo {
   name: string;
   description: string;
@@ -50,6 +53,7 @@ export interface TemplateInfo {
   defaultAdapter: AdapterName | null;
 }
 
+/** Options of {@link createProject} (the flags of `lsml create`). */
 export interface CreateProjectOptions {
   /** Template name (default `basic`). */
   template?: string;
@@ -58,15 +62,16 @@ export interface CreateProjectOptions {
   /** npm package name (default: from the directory name). */
   name?: string;
   /**
-   * Where the @lsml packages come from: a folder of tarballs (`npm run pack` writes them to
+   * Where the `@lsml` packages come from: a folder of tarballs (`npm run pack` writes them to
    * `dist-packages/`) or a checkout of the lsml repository (packed on the fly). Default: the checkout
-   * this @lsml/core runs from, if it is one; otherwise the npm registry.
+   * this `@lsml/core` runs from, if it is one; otherwise the npm registry.
    */
   from?: string;
   /** Depend on registry versions (`^<version>`) even when running from a checkout. */
   registry?: boolean;
 }
 
+/** What {@link createProject} wrote. */
 export interface CreatedProject {
   dir: string;
   name: string;
@@ -75,7 +80,7 @@ export interface CreatedProject {
   adapter: AdapterName | null;
   /** Paths relative to `dir`, sorted. */
   files: string[];
-  /** The folder the @lsml tarballs were copied from (into `lsml-packages/`); `null`: registry versions. */
+  /** The folder the `@lsml` tarballs were copied from (into `lsml-packages/`); `null`: registry versions. */
   packagesFrom: string | null;
 }
 
@@ -176,6 +181,7 @@ function corePackageRoot(): { root: string; version: string } {
   throw new Error('Cannot find the templates folder of @lsml/core');
 }
 
+/** The folder holding the templates (`templates/` of the installed `@lsml/core`). */
 export function templatesDir(): string {
   return path.join(corePackageRoot().root, 'templates');
 }
@@ -265,8 +271,8 @@ function collect(root: string, adapter: string | null, skip = NOT_COPIED): Array
 }
 
 /**
- * Scaffold a standalone backend in `dir`: package.json (depending on the published @lsml packages),
- * src/model.ts, src/model.test.ts (drives it over HTTP with @lsml/testing), Dockerfile, .dockerignore,
+ * Scaffold a standalone backend in `dir`: package.json (depending on the `@lsml` packages: published, or tarballs),
+ * src/model.ts, src/model.test.ts (drives it over HTTP with `@lsml/testing`), Dockerfile, .dockerignore,
  * .gitignore, tsconfig.json and a README with the steps to connect it to Label Studio.
  *
  * Throws `CliError` for an unknown template or adapter, and when `dir` exists and is not empty.
