@@ -44,7 +44,7 @@ export function softmax(values: ArrayLike<number>): Float32Array {
   return out;
 }
 
-
+/** The logistic function of each value (for multi-label logits). */
 export function sigmoid(values: ArrayLike<number>): Float32Array {
   return Float32Array.from(values, (v) => 1 / (1 + Math.exp(-v)));
 }
