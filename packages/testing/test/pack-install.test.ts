@@ -404,7 +404,8 @@ const installedBySet = new Map<string, Promise<string>>();
  * node_modules and lockfile: their `npm install` then checks the tree instead of extracting it again.
  */
 async function scaffold(c: Combo): Promise<ScaffoldRun> {
-  const dir = path.join(tmp, `project-${comboName(c)}`);
+  // The folder name gives the class name (`basic` → Basic).
+  const dir = path.join(tmp, 'projects', comboName(c));
   await node(tmp, [CLI, 'create', dir, '--template', c.template, ...(c.adapter ? ['--adapter', c.adapter] : []), '--from', tmp]);
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
   const depSet = JSON.stringify([manifest.dependencies, manifest.devDependencies, manifest.overrides]);
