@@ -71,9 +71,11 @@ describe.skipIf(!enabled)('a fresh clone, as a newcomer uses it', () => {
   });
 
   afterAll(async () => {
+    mirror?.closeAllConnections();
     await new Promise((resolve) => (mirror ? mirror.close(resolve) : resolve(undefined)));
+    // Two node_modules trees: removing them takes a while on a busy machine.
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  }, 300_000);
 
   it('npm install, npx lsml --version, lsml create ../x + npm install && npm test, npm start -w apps/substring-matcher', { timeout: 1_500_000 }, async () => {
     const head = (await exec('git', ['rev-parse', 'HEAD'], { cwd: ROOT })).stdout.trim();
