@@ -39,7 +39,7 @@ t0=$(now)
 npm test >"$work/test.log" 2>&1 || { echo "npm test failed; see $work/test.log" >&2; exit 1; }
 t_test=$(secs "$t0" "$(now)")
 
-echo "scripts/time-first-run.sh on $(nproc) cores, node $(node --version), npm $(npm --version), commit $(git rev-parse --short HEAD):"
+echo "scripts/time-first-run.sh on $(nproc) cores, node $(node --version), npm $(npm --version), commit $(git rev-parse --short HEAD), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg):"
 if [ -d node_modules/better-sqlite3/build/Release/obj.target ]; then sqlite="better-sqlite3 compiled from source"; else sqlite="better-sqlite3 prebuilt binary downloaded"; fi
 echo "  first npm install: ${t_install} s   ($sqlite; includes the build by the prepare script)"
 echo "  npm start → /health answers: ${t_start} s"
