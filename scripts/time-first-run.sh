@@ -18,9 +18,13 @@ cd "$clone"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 
+echo "scripts/time-first-run.sh on $(nproc) cores, node $(node --version), npm $(npm --version), commit $(git rev-parse --short HEAD), load average at the start: $(cut -d' ' -f1-3 /proc/loadavg):"
+
 t0=$(now)
 npm install --no-audit --no-fund >"$work/install.log" 2>&1
 t_install=$(secs "$t0" "$(now)")
+if [ -d node_modules/better-sqlite3/build/Release/obj.target ]; then sqlite="better-sqlite3 compiled from source"; else sqlite="better-sqlite3 prebuilt binary downloaded"; fi
+echo "  first npm install: ${t_install} s   ($sqlite; includes the build by the prepare script; $(grep -c 'npm warn' "$work/install.log" || true) npm warnings)"
 
 # `npm start`: builds (turbo; cached after install's build) and serves apps/text-classifier on PORT.
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
@@ -32,6 +36,7 @@ until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
   sleep 0.2
 done
 t_start=$(secs "$t0" "$(now)")
+echo "  npm start → /health answers: ${t_start} s"
 kill -TERM -- "-$start_pid" 2>/dev/null || true
 wait "$start_pid" 2>/dev/null || true
 
@@ -39,9 +44,6 @@ t0=$(now)
 npm test >"$work/test.log" 2>&1 || { echo "npm test failed; see $work/test.log" >&2; exit 1; }
 t_test=$(secs "$t0" "$(now)")
 
-echo "scripts/time-first-run.sh on $(nproc) cores, node $(node --version), npm $(npm --version), commit $(git rev-parse --short HEAD), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg):"
-if [ -d node_modules/better-sqlite3/build/Release/obj.target ]; then sqlite="better-sqlite3 compiled from source"; else sqlite="better-sqlite3 prebuilt binary downloaded"; fi
-echo "  first npm install: ${t_install} s   ($sqlite; includes the build by the prepare script)"
-echo "  npm start → /health answers: ${t_start} s"
-echo "  npm test: ${t_test} s   ($(grep -Eo 'Tests +[0-9]+ passed[^)]*\)' "$work/test.log" | sed 's/\x1b\[[0-9;]*m//g' | tail -1))"
+echo "  npm test: ${t_test} s   ($(sed 's/\x1b\[[0-9;]*m//g' "$work/test.log" | grep -Eo 'Tests +[0-9]+ passed[^)]*\)' | tail -1))"
+echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)   (other work on the machine inflates every number)"
 if [ -z "${1:-}" ]; then rm -rf "$work"; fi
