@@ -39,6 +39,9 @@ export interface ServerConfig {
   predictTimeoutMs: number;
 }
 
+/**
+ * The environment variable behind each {@link ServerConfig} setting (the names of the Python SDK where it has one).
+ */
 export const ENV_VARS = {
   port: 'PORT',
   host: 'HOST',

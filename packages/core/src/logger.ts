@@ -29,6 +29,7 @@ export const REDACT_PATHS = [
   '*.basicAuthPass',
 ];
 
+/** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
   level?: string;
   /** `json` always writes JSON lines; `pretty` is for terminals (the default when stdout is a TTY). */
@@ -36,6 +37,10 @@ export interface CreateLoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/**
+ * The pino logger lsml uses: level from `options.level` or `LOG_LEVEL`, credentials in logged requests redacted,
+ * JSON lines or pretty output (see `format`).
+ */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const base: LoggerOptions = {
     name: 'lsml',

@@ -4,6 +4,7 @@
 import { codePointSlice, LabelInterface, validatePrediction } from '@lsml/core';
 import { isTaskLike } from '@lsml/core/testing';
 
+/** Options of {@link checkPredictions}. */
 export interface CheckPredictionsOptions {
   /** The `model_version` `/setup` reported: every prediction that carries one must carry exactly this. */
   modelVersion?: string | null;
@@ -18,6 +19,7 @@ export interface CheckPredictionsOptions {
   checkSpans?: boolean;
 }
 
+/** What {@link checkPredictions} returns: `ok` when `errors` is empty. */
 export interface CheckPredictionsResult {
   ok: boolean;
   /** One line per problem, naming `results[i]` (and the region and field). */

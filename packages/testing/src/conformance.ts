@@ -27,6 +27,7 @@ export function protocolCases(): ProtocolCase[] {
   return cached;
 }
 
+/** Options of {@link replayConformanceCases}. */
 export interface ReplayOptions {
   /**
    * The label config the backend serves; replaces the sentiment config of the cases in every `/setup`
@@ -49,6 +50,7 @@ export interface ReplayOptions {
   throwOnFailure?: boolean;
 }
 
+/** How one conformance case went, with the problems found. */
 export interface CaseOutcome {
   name: string;
   /** Where the case comes from: a cases.json name or a PROTOCOL.md section. */
@@ -59,6 +61,7 @@ export interface CaseOutcome {
   problems: string[];
 }
 
+/** What {@link replayConformanceCases} returns: the cases that passed, failed and were skipped. */
 export interface ConformanceReport {
   passed: CaseOutcome[];
   failed: CaseOutcome[];

@@ -1,6 +1,7 @@
 // The HTTP client of the kit: Label Studio's way of joining URLs (a backend behind a path prefix
 // works), optional basic auth, and a response that keeps status, headers, text and parsed JSON.
 
+/** HTTP basic-auth credentials, as Label Studio sends them to a backend. */
 export interface BasicAuth {
   user: string;
   pass: string;
@@ -9,6 +10,7 @@ export interface BasicAuth {
 /** Where a backend answers: a URL, or anything with `url` (and `auth`), such as `startBackend()`'s result. */
 export type BackendTarget = string | { url: string; auth?: BasicAuth | undefined; modelClass?: string | undefined; webhookEvents?: readonly string[] | undefined };
 
+/** A backend's answer: status, headers, raw text and the parsed JSON body (if any). */
 export interface KitResponse {
   status: number;
   headers: Headers;
@@ -19,6 +21,7 @@ export interface KitResponse {
   ms: number;
 }
 
+/** One request the kit sends to a backend. */
 export interface KitRequest {
   method?: string;
   /** Serialised as JSON with `Content-Type: application/json`, as Label Studio sends it. */
@@ -36,6 +39,7 @@ export function targetOf(target: BackendTarget, auth?: BasicAuth): { url: string
   return { url: target.url, auth: auth ?? target.auth };
 }
 
+/** The `Authorization` header value for `auth`. */
 export function basicAuthHeader(auth: BasicAuth): string {
   return `Basic ${Buffer.from(`${auth.user}:${auth.pass}`, 'utf8').toString('base64')}`;
 }
@@ -48,6 +52,7 @@ export function joinUrl(base: string, path: string): string {
   return `${rel === '' ? root.replace(/\/$/, '') || root : root + rel}${query === undefined ? '' : `?${query}`}`;
 }
 
+/** Send one request to a running backend the way Label Studio does (its User-Agent, JSON body, basic auth). */
 export async function request(target: { url: string; auth: BasicAuth | undefined }, path: string, init: KitRequest = {}): Promise<KitResponse> {
   const headers: Record<string, string> = { 'User-Agent': 'heartex/lsml-testing', ...init.headers };
   const auth = init.auth === false ? undefined : (init.auth ?? target.auth);

@@ -8,6 +8,7 @@ import { preview, request, targetOf, type BackendTarget, type BasicAuth, type Ki
 import { KitError } from './kit-error.js';
 import { lsAnnotation, lsProject, projectUid, toLsTasks } from '@lsml/core/testing';
 
+/** An annotation {@link simulateLabelStudio} sends as a webhook. */
 export interface SimulatedAnnotation {
   /** Index of the annotated task in `tasks`. */
   task: number;
@@ -15,6 +16,7 @@ export interface SimulatedAnnotation {
   result: unknown[];
 }
 
+/** Options of {@link simulateLabelStudio}: the project, its tasks and the annotations to send. */
 export interface SimulateOptions {
   /** The project's label config. */
   labelConfig: string;
@@ -57,6 +59,7 @@ export interface SimulateOptions {
   throwOnFailure?: boolean;
 }
 
+/** One request of the simulation and its answer. */
 export interface SimulationStep {
   step: string;
   method: string;
@@ -65,6 +68,7 @@ export interface SimulationStep {
   ms: number;
 }
 
+/** What {@link simulateLabelStudio} saw: every request and answer, the predictions and the training outcome. */
 export interface SimulationReport {
   modelClass: string | undefined;
   /** `model_version` from the first /setup. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, isBackendClass, type BackendClass, type CreateServerOptions, type LsmlServer } from '@lsml/core';
 import type { BasicAuth } from './http.js';
 
+/** Options of {@link startBackend}. */
 export interface StartBackendOptions {
   /** Turn basic auth on (both values needed, as in Label Studio). */
   basicAuth?: BasicAuth;
@@ -31,6 +32,7 @@ export interface StartBackendOptions {
   cli?: string;
 }
 
+/** A backend started by {@link startBackend}: its URL, credentials and `stop()`. */
 export interface RunningBackend {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
@@ -57,6 +59,22 @@ export interface RunningBackend {
  *
  * - a class (`LabelStudioMLBase` subclass or `defineBackend()` result): in this process with `createServer`;
  * - a path or `file:` URL of a model file: `lsml start <file>` as a child process, like a user runs it.
+ *
+ * @example
+ * ```ts
+ * import { replayConformanceCases, startBackend } from '@lsml/testing';
+ * import { expect, it } from 'vitest';
+ *
+ * it('speaks the protocol', async () => {
+ *   const backend = await startBackend(new URL('./model.ts', import.meta.url));
+ *   try {
+ *     const report = await replayConformanceCases(backend);
+ *     expect(report.failed).toEqual([]);
+ *   } finally {
+ *     await backend.stop();
+ *   }
+ * });
+ * ```
  */
 export async function startBackend(model: BackendClass | string | URL, options: StartBackendOptions = {}): Promise<RunningBackend> {
   if (typeof model === 'function') {

@@ -1,16 +1,14 @@
-// `lsml create` end to end: every template (and each text-classifier adapter) is scaffolded inside the
-// workspace (so `@lsml/*` resolve to the local packages through node_modules, as after `npm install`),
-// then its own generated test runs with vitest and `lsml start` serves its model.
-import { spawn, spawnSync } from 'node:child_process';
+// `lsml create`'s output: every template (and each text-classifier adapter) with registry versions
+// (`--registry`, the path once the packages are published), and from a checkout (`--from`: `file:`
+// tarballs). Installing and running the generated projects: pack-install.test.ts.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = path.join(ROOT, 'packages/core/dist/cli.js');
-const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const MODELS = path.join(ROOT, 'packages/transformers/test/models');
 
 interface Combo {
@@ -32,44 +30,18 @@ const COMBOS: Combo[] = [
 const dirName = (c: Combo) => (c.template === 'text-classifier' ? `text-classifier-${c.adapter ?? 'tfjs'}` : c.template);
 
 let tmp: string;
-/** The generated projects' own test runs, started together in beforeAll (2 at a time). */
-const runs = new Map<string, Promise<{ code: number | null; output: string }>>();
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'TEST' && k !== 'NODE_OPTIONS'));
-  return { ...env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
-}
-
-function runVitest(cwd: string, env: Record<string, string> | undefined): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [VITEST, 'run', '--reporter=dot'], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 beforeAll(() => {
   fs.mkdirSync(path.join(ROOT, '.lsml-tmp'), { recursive: true });
   tmp = fs.mkdtempSync(path.join(ROOT, '.lsml-tmp', 'create-'));
   for (const c of COMBOS) {
-    const args = [CLI, 'create', path.join(tmp, dirName(c)), '--template', c.template, ...(c.adapter ? ['--adapter', c.adapter] : [])];
+    const args = [CLI, 'create', path.join(tmp, dirName(c)), '--template', c.template, ...(c.adapter ? ['--adapter', c.adapter] : []), '--registry'];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`lsml create ${c.template} failed: ${r.stderr}`);
   }
-  let queue = Promise.resolve();
-  const slots = [queue, queue];
-  COMBOS.forEach((c, i) => {
-    const slot = i % slots.length;
-    const run = slots[slot]!.then(() => runVitest(path.join(tmp, dirName(c)), c.env));
-    slots[slot] = run.then(() => undefined);
-    runs.set(dirName(c), run);
-  });
 });
 
-afterAll(async () => {
-  await Promise.allSettled(runs.values());
+afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -96,20 +68,26 @@ describe('lsml create', () => {
     expect(fs.readFileSync(path.join(dir, 'src/model.ts'), 'utf8')).toContain(c.className);
   });
 
-  it.each(COMBOS.map((c) => [dirName(c), c] as const))('%s: its generated test passes (vitest)', { timeout: 120_000 }, async (name) => {
-    const { code, output } = await runs.get(name)!;
-    expect(code, output).toBe(0);
-    // eslint-disable-next-line no-control-regex
-    expect(output.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed \(\d+\)/);
+  it('--from <checkout>: the @lsml packages are tarballs copied into the project, with overrides', () => {
+    const dir = path.join(tmp, 'from-checkout');
+    const r = spawnSync(process.execPath, [CLI, 'create', dir, '--template', 'text-classifier', '--adapter', 'onnx', '--from', ROOT], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`tarballs from ${path.join(ROOT, 'dist-packages')}`);
+    const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'packages/core/package.json'), 'utf8')) as { version: string }).version;
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    expect(pkg.dependencies).toEqual({ '@lsml/core': `file:lsml-packages/lsml-core-${version}.tgz`, '@lsml/onnx': `file:lsml-packages/lsml-onnx-${version}.tgz` });
+    expect(pkg.devDependencies!['@lsml/testing']).toBe(`file:lsml-packages/lsml-testing-${version}.tgz`);
+    expect(pkg.overrides).toEqual({ '@lsml/core': '$@lsml/core', '@lsml/onnx': '$@lsml/onnx', '@lsml/testing': '$@lsml/testing' });
+    expect(fs.readdirSync(path.join(dir, 'lsml-packages')).sort()).toEqual([`lsml-core-${version}.tgz`, `lsml-onnx-${version}.tgz`, `lsml-testing-${version}.tgz`]);
+    // The Docker build installs them too.
+    expect(fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(/COPY package\.json package-lock\.json\* \.\/\nCOPY lsml-packages\/ \.\/lsml-packages\/\n/);
   });
 
-  it.each(COMBOS.map((c) => [dirName(c), c] as const))('%s: `lsml start` serves it', { timeout: 60_000 }, async (name, c) => {
-    const backend = await startBackend(path.join(tmp, name, 'src/model.ts'), { env: c.env });
-    try {
-      const res = await fetch(`${backend.url}/health`);
-      expect(await res.json()).toEqual({ model_class: c.className, status: 'UP' });
-    } finally {
-      await backend.stop();
-    }
+  it('--from a folder without the tarballs names what is missing', () => {
+    const empty = fs.mkdtempSync(path.join(tmp, 'empty-'));
+    const r = spawnSync(process.execPath, [CLI, 'create', path.join(tmp, 'nope'), '--from', empty], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/has no lsml-core-[\d.]+\.tgz .*npm run pack/);
+    expect(fs.existsSync(path.join(tmp, 'nope'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
 // each folded character came from. Offsets here are JS string (UTF-16) indices; the mappings convert them
 // to code points, which is how Label Studio counts Text offsets.
 
+/** A span of a text, in UTF-16 indexes. */
 export interface CharSpan {
   /** UTF-16 index of the first character. */
   start: number;

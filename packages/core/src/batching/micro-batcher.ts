@@ -28,6 +28,7 @@ export interface MicroBatcherOptions<In, Out> {
   maxConcurrentBatches?: number;
 }
 
+/** Counters of a {@link MicroBatcher} since it was created (for metrics and tests). */
 export interface MicroBatcherStats {
   /** `runBatch` calls started. */
   batches: number;
@@ -62,6 +63,10 @@ interface Entry<In, Out> {
   reject: (reason: unknown) => void;
 }
 
+/**
+ * Groups single calls into batches: `run(item)` waits up to `maxDelayMs` for up to `maxBatchSize` items,
+ * then hands them to one `runBatch` call, so a model runs one batched inference instead of many small ones.
+ */
 export class MicroBatcher<In, Out> {
   readonly maxBatchSize: number;
   readonly maxDelayMs: number;

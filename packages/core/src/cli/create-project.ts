@@ -1,13 +1,17 @@
 // `lsml create <dir>` and `npm create lsml`: scaffold a standalone backend project from
 // packages/core/templates/<name>/ (files with {{placeholders}}), plus the files all templates share
 // (templates/_shared/).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { CliError } from './load-backend.js';
 
+/** The ML adapters `lsml create --adapter` knows. */
 export const ADAPTERS = ['tfjs', 'onnx', 'transformers'] as const;
+/** One of {@link ADAPTERS}. */
 export type AdapterName = (typeof ADAPTERS)[number];
 
 /** Dev tool versions written into generated projects (kept in step with the workspace's by a test). */
@@ -41,6 +45,7 @@ interface TemplateManifest {
   env?: Record<string, string>;
 }
 
+/** A template `lsml create` offers (see {@link listTemplates}). */
 export interface TemplateInfo {
   name: string;
   description: string;
@@ -48,6 +53,7 @@ export interface TemplateInfo {
   defaultAdapter: AdapterName | null;
 }
 
+/** Options of {@link createProject} (the flags of `lsml create`). */
 export interface CreateProjectOptions {
   /** Template name (default `basic`). */
   template?: string;
@@ -55,8 +61,17 @@ export interface CreateProjectOptions {
   adapter?: string;
   /** npm package name (default: from the directory name). */
   name?: string;
+  /**
+   * Where the `@lsml` packages come from: a folder of tarballs (`npm run pack` writes them to
+   * `dist-packages/`) or a checkout of the lsml repository (packed on the fly). Default: the checkout
+   * this `@lsml/core` runs from, if it is one; otherwise the npm registry.
+   */
+  from?: string;
+  /** Depend on registry versions (`^<version>`) even when running from a checkout. */
+  registry?: boolean;
 }
 
+/** What {@link createProject} wrote. */
 export interface CreatedProject {
   dir: string;
   name: string;
@@ -65,6 +80,91 @@ export interface CreatedProject {
   adapter: AdapterName | null;
   /** Paths relative to `dir`, sorted. */
   files: string[];
+  /** The folder the `@lsml` tarballs were copied from (into `lsml-packages/`); `null`: registry versions. */
+  packagesFrom: string | null;
+}
+
+/** Folder, inside a generated project, holding the @lsml tarballs it depends on (`file:` dependencies). */
+export const LOCAL_PACKAGES_DIR = 'lsml-packages';
+
+/** `@lsml/core` → `lsml-core` (the file name `npm pack` gives its tarball, before `-<version>.tgz`). */
+function tarballStem(pkgName: string): string {
+  return pkgName.replace(/^@/, '').replace('/', '-');
+}
+
+/** The lsml checkout `dir` is (its root package.json is the `lsml` workspace), or null. */
+function checkoutRoot(dir: string): string | null {
+  const pkgFile = path.join(dir, 'package.json');
+  if (!fs.existsSync(pkgFile) || !fs.existsSync(path.join(dir, 'packages/core/package.json'))) return null;
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { name?: string; workspaces?: unknown };
+  return pkg.name === 'lsml' && Array.isArray(pkg.workspaces) ? dir : null;
+}
+
+/**
+ * Pack a checkout's publishable packages into `<checkout>/dist-packages` (from their built dist/).
+ * Each tarball is written to a scratch folder and renamed into place, so a concurrent reader never sees
+ * a half-written file; `npm pack` is reproducible, so unchanged packages give identical tarballs.
+ */
+function packCheckout(root: string): string {
+  const dest = path.join(root, 'dist-packages');
+  const workspaces = fs
+    .readdirSync(path.join(root, 'packages'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'packages', d.name, 'package.json')))
+    .map((d) => `packages/${d.name}`)
+    .filter((w) => !(JSON.parse(fs.readFileSync(path.join(root, w, 'package.json'), 'utf8')) as { private?: boolean }).private);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-pack-'));
+  try {
+    // Without the npm_* settings of a parent `npm run`/`npx` (they would redirect `npm pack`).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch, ...workspaces.flatMap((w) => ['-w', w])], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    fs.mkdirSync(dest, { recursive: true });
+    for (const f of fs.readdirSync(scratch)) {
+      try {
+        fs.renameSync(path.join(scratch, f), path.join(dest, f));
+      } catch {
+        fs.copyFileSync(path.join(scratch, f), path.join(dest, f)); // another file system
+      }
+    }
+  } catch (err) {
+    const detail = err instanceof Error && 'stderr' in err ? String((err as { stderr: unknown }).stderr).trim() : String(err);
+    throw new CliError(`Could not pack the @lsml packages of ${root} (run \`npm run build\` there first): ${detail}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return dest;
+}
+
+/** The folder of @lsml tarballs to install from, or null for registry versions. */
+function resolvePackagesSource(options: CreateProjectOptions, coreRoot: string): string | null {
+  if (options.registry) {
+    if (options.from !== undefined) throw new CliError('Choose one of --from and --registry');
+    return null;
+  }
+  if (options.from !== undefined) {
+    const from = path.resolve(options.from);
+    if (!fs.existsSync(from) || !fs.statSync(from).isDirectory()) throw new CliError(`--from ${options.from}: no such folder`);
+    const checkout = checkoutRoot(from);
+    return checkout ? packCheckout(checkout) : from;
+  }
+  const checkout = checkoutRoot(path.resolve(coreRoot, '../..'));
+  return checkout ? packCheckout(checkout) : null;
+}
+
+/** `<from>/<stem>-<version>.tgz` for each package, or a CliError naming what is missing. */
+function findTarballs(from: string, names: string[], version: string): Map<string, string> {
+  const files = fs.readdirSync(from);
+  const found = new Map<string, string>();
+  for (const name of names) {
+    const file = `${tarballStem(name)}-${version}.tgz`;
+    if (!files.includes(file)) {
+      const others = files.filter((f) => f.startsWith(`${tarballStem(name)}-`) && f.endsWith('.tgz'));
+      throw new CliError(
+        `${from} has no ${file} (${name} ${version})${others.length ? `, only ${others.join(', ')}` : ''}: run \`npm run pack\` in an lsml checkout of that version, or pass --from <that checkout>`,
+      );
+    }
+    found.set(name, path.join(from, file));
+  }
+  return found;
 }
 
 /** The installed @lsml/core package root: the folder with templates/ and package.json. */
@@ -81,6 +181,7 @@ function corePackageRoot(): { root: string; version: string } {
   throw new Error('Cannot find the templates folder of @lsml/core');
 }
 
+/** The folder holding the templates (`templates/` of the installed `@lsml/core`). */
 export function templatesDir(): string {
   return path.join(corePackageRoot().root, 'templates');
 }
@@ -170,8 +271,8 @@ function collect(root: string, adapter: string | null, skip = NOT_COPIED): Array
 }
 
 /**
- * Scaffold a standalone backend in `dir`: package.json (depending on the published @lsml packages),
- * src/model.ts, src/model.test.ts (drives it over HTTP with @lsml/testing), Dockerfile, .dockerignore,
+ * Scaffold a standalone backend in `dir`: package.json (depending on the `@lsml` packages: published, or tarballs),
+ * src/model.ts, src/model.test.ts (drives it over HTTP with `@lsml/testing`), Dockerfile, .dockerignore,
  * .gitignore, tsconfig.json and a README with the steps to connect it to Label Studio.
  *
  * Throws `CliError` for an unknown template or adapter, and when `dir` exists and is not empty.
@@ -240,6 +341,28 @@ export function createProject(dir: string, options: CreateProjectOptions = {}): 
 
   const dependencies: Record<string, string> = { '@lsml/core': lsmlRange };
   for (const [dep, range] of Object.entries({ ...manifest.dependencies, ...spec.dependencies })) dependencies[dep] = render(range, vars, 'template.json');
+  const devDependencies: Record<string, string> = { '@lsml/testing': lsmlRange, ...TOOL_VERSIONS };
+
+  // Unpublished packages: every @lsml dependency becomes a `file:` tarball copied into the project (it
+  // stays installable after the checkout moves, and in the Docker build), and `overrides` sends the
+  // @lsml dependencies of those tarballs (e.g. @lsml/onnx → @lsml/core) to the same files.
+  const packagesFrom = resolvePackagesSource(options, root);
+  const localTarballs = new Map<string, string>();
+  let overrides: Record<string, string> | undefined;
+  if (packagesFrom) {
+    const lsmlDeps = [...Object.keys(dependencies), ...Object.keys(devDependencies)].filter((d) => d.startsWith('@lsml/'));
+    for (const [dep, file] of findTarballs(packagesFrom, lsmlDeps, version)) localTarballs.set(dep, file);
+    overrides = {};
+    for (const deps of [dependencies, devDependencies]) {
+      for (const dep of Object.keys(deps)) {
+        const file = localTarballs.get(dep);
+        if (!file) continue;
+        deps[dep] = `file:${LOCAL_PACKAGES_DIR}/${path.basename(file)}`;
+        overrides[dep] = `$${dep}`; // the same spec as the direct dependency (npm requires that)
+      }
+    }
+  }
+  vars.copyPackages = packagesFrom ? `COPY ${LOCAL_PACKAGES_DIR}/ ./${LOCAL_PACKAGES_DIR}/\n` : '';
   const pkg = {
     name,
     version: '0.1.0',
@@ -254,7 +377,13 @@ export function createProject(dir: string, options: CreateProjectOptions = {}): 
       typecheck: 'tsc --noEmit',
     },
     dependencies: sortKeys(dependencies),
-    devDependencies: sortKeys({ '@lsml/testing': lsmlRange, ...TOOL_VERSIONS }),
+    devDependencies: sortKeys(devDependencies),
+    ...(overrides ? { overrides: sortKeys(overrides) } : {}),
+    // npm 11 asks for a decision on every dependency install script. better-sqlite3 (the state store)
+    // needs its native binary; esbuild (tsx) checks its binary; the others are not needed: onnxruntime-node
+    // ships its CPU binaries (the script fetches GPU ones), sharp its prebuilt libvips, protobufjs and
+    // core-js only print notices; msgpackr-extract (bullmq) has prebuilt optional packages.
+    allowScripts: { 'better-sqlite3': true, esbuild: true, 'core-js': false, 'msgpackr-extract': false, 'onnxruntime-node': false, protobufjs: false, sharp: false },
   };
 
   fs.mkdirSync(target, { recursive: true });
@@ -269,7 +398,14 @@ export function createProject(dir: string, options: CreateProjectOptions = {}): 
   }
   fs.writeFileSync(path.join(target, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   written.push('package.json');
-  return { dir: target, name, className, template: templateName, adapter, files: written.map((f) => f.split(path.sep).join('/')).sort() };
+  if (localTarballs.size) {
+    fs.mkdirSync(path.join(target, LOCAL_PACKAGES_DIR), { recursive: true });
+    for (const file of localTarballs.values()) {
+      fs.copyFileSync(file, path.join(target, LOCAL_PACKAGES_DIR, path.basename(file)));
+      written.push(path.join(LOCAL_PACKAGES_DIR, path.basename(file)));
+    }
+  }
+  return { dir: target, name, className, template: templateName, adapter, files: written.map((f) => f.split(path.sep).join('/')).sort(), packagesFrom };
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
@@ -283,6 +419,9 @@ export function nextSteps(project: CreatedProject, cwd = process.cwd()): string 
     `Created ${project.name} (template ${project.template}${project.adapter ? `, adapter ${project.adapter}` : ''}) in ${rel}:`,
     ...project.files.map((f) => `  ${f}`),
     '',
+    ...(project.packagesFrom
+      ? [`The @lsml packages are tarballs from ${project.packagesFrom}, copied to ${LOCAL_PACKAGES_DIR}/ (not the npm registry).`, '']
+      : []),
     'Next:',
     ...(rel === '.' ? [] : [`  cd ${rel.includes(' ') ? JSON.stringify(rel) : rel}`]),
     '  npm install',
@@ -304,13 +443,20 @@ export function createCommand(name = 'create'): Command {
     .addOption(new Option('-t, --template <name>', 'basic, text-classifier, gpt2, ner or interactive').default('basic'))
     .addOption(new Option('-a, --adapter <name>', "ML adapter for templates that offer several: tfjs, onnx or transformers (default: the template's)"))
     .addOption(new Option('--name <name>', 'npm package name (default: from the directory name)'))
+    .addOption(
+      new Option(
+        '--from <folder>',
+        'install the @lsml packages from this folder of tarballs (`npm run pack` → dist-packages/) or lsml checkout (default: the checkout lsml runs from, if any; else the npm registry)',
+      ).conflicts('registry'),
+    )
+    .addOption(new Option('--registry', 'depend on the published @lsml packages (^version) even when run from a checkout'))
     .addOption(new Option('-d, --debug', 'show stack traces for errors'))
     .addHelpText('after', () => {
       const rows = listTemplates().map((t) => `  ${t.name.padEnd(16)} ${t.description}${t.adapters.length ? ` [adapters: ${t.adapters.join(', ')}; default ${t.defaultAdapter}]` : ''}`);
       return `\nTemplates:\n${rows.join('\n')}\n\nExample:\n  npx lsml create my-backend --template text-classifier --adapter onnx`;
     })
-    .action((dir: string, flags: { template: string; adapter?: string; name?: string }) => {
-      const project = createProject(dir, { template: flags.template, adapter: flags.adapter, name: flags.name });
+    .action((dir: string, flags: { template: string; adapter?: string; name?: string; from?: string; registry?: boolean }) => {
+      const project = createProject(dir, { template: flags.template, adapter: flags.adapter, name: flags.name, from: flags.from, registry: flags.registry });
       process.stdout.write(`${nextSteps(project)}\n`);
     });
 }

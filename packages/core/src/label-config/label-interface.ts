@@ -23,6 +23,7 @@ const SELF_REFERENCING: Readonly<Record<string, string>> = { chat: 'ChatMessage'
 /** Value keys that hold one value rather than a list of labels. */
 const SCALAR_KEYS = new Set(['number', 'rating', 'datetime', 'selected', 'chatmessage', 'reactcode']);
 
+/** An object tag of the config (`Text`, `Image`, `Audio`, …): the data a control labels. */
 export interface ObjectTag {
   readonly kind: 'object';
   readonly name: string;
@@ -38,6 +39,7 @@ export interface ObjectTag {
   readonly valueIsVariable: boolean;
 }
 
+/** A tag of the config: a control or an object. */
 export type Tag = ControlTag | ObjectTag;
 
 export interface LabelOptions extends RegionOptions {
@@ -45,6 +47,10 @@ export interface LabelOptions extends RegionOptions {
   value?: Record<string, unknown>;
 }
 
+/**
+ * A control tag of the config (`Choices`, `Labels`, `RectangleLabels`, …): its name, the objects it labels
+ * (`toName`), its labels, and helpers that build regions for it.
+ */
 export class ControlTag {
   readonly kind = 'control' as const;
   /** Region `type` for this control: the tag name in lower case. */
@@ -125,6 +131,7 @@ export class ControlTag {
   }
 }
 
+/** Filters of {@link LabelInterface.getFirstTagOccurrence}. */
 export interface FirstTagFilters {
   /** Receives the control's name in lower case. */
   nameFilter?: (name: string) => boolean;
@@ -158,6 +165,10 @@ function makeObject(name: string, el: XmlElement): ObjectTag {
   };
 }
 
+/**
+ * A parsed label config, the TypeScript counterpart of Python's `LabelInterface`: its controls and objects,
+ * lookups such as `getFirstTagOccurrence('Choices', 'Text')`, and prediction validation.
+ */
 export class LabelInterface {
   /** The XML text this was built from. */
   readonly config: string;
@@ -240,10 +251,12 @@ export class LabelInterface {
     return out;
   }
 
+  /** The control tag named `name`, if there is one. */
   findControl(name: string): ControlTag | undefined {
     return this.controlsByName.get(name);
   }
 
+  /** The object tag named `name`, if there is one. */
   findObject(name: string): ObjectTag | undefined {
     return this.objectsByName.get(name);
   }

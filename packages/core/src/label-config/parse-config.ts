@@ -21,6 +21,7 @@ export interface ParsedInput {
   valueList?: string;
 }
 
+/** A control's `visibleWhen` condition, as Python's `parse_config` reports it. */
 export interface ParsedConditionals {
   type: 'tag' | 'label' | 'choice';
   name: string;

@@ -86,6 +86,7 @@ function checkedLabels(control: ControlTag, labels: Labels): string[] {
   return list;
 }
 
+/** A `choices` result item for a `<Choices>` control (each choice must be one of its values). */
 export function choicesRegion(control: ControlTag, choices: Labels, options?: RegionOptions): ChoicesRegion {
   expectType(control, 'choicesRegion', 'choices');
   return makeRegion(control, 'choices', { choices: checkedLabels(control, choices) }, options);
@@ -102,6 +103,7 @@ export function labelsRegion(
   return makeRegion(control, 'labels', { ...rest, labels: checkedLabels(control, labels) }, options);
 }
 
+/** A box in percent of the image size for a `<Rectangle>` control (no labels). */
 export function rectangleRegion(control: ControlTag, box: RectangleValue, options?: RegionOptions): RectangleRegion {
   expectType(control, 'rectangleRegion', 'rectangle');
   return makeRegion(control, 'rectangle', { ...box }, options);
@@ -123,6 +125,7 @@ export function rectangleLabelsRegion(
   );
 }
 
+/** A polygon (points in percent of the image size), with labels, for a `<PolygonLabels>` control. */
 export function polygonLabelsRegion(
   control: ControlTag,
   polygon: PolygonValue & { labels: Labels },
@@ -133,6 +136,7 @@ export function polygonLabelsRegion(
   return makeRegion(control, 'polygonlabels', { ...geometry, polygonlabels: checkedLabels(control, labels) }, options);
 }
 
+/** A key point in percent of the image size, with labels, for a `<KeyPointLabels>` control. */
 export function keyPointLabelsRegion(
   control: ControlTag,
   point: KeyPointValue & { labels: Labels },
@@ -143,6 +147,7 @@ export function keyPointLabelsRegion(
   return makeRegion(control, 'keypointlabels', { ...geometry, keypointlabels: checkedLabels(control, labels) }, options);
 }
 
+/** An ellipse in percent of the image size, with labels, for an `<EllipseLabels>` control. */
 export function ellipseLabelsRegion(
   control: ControlTag,
   ellipse: EllipseValue & { labels: Labels },
@@ -168,6 +173,7 @@ export function brushLabelsRegion(
   );
 }
 
+/** A labelled time range (or instant) for a `<TimeSeriesLabels>` control. */
 export function timeSeriesLabelsRegion(
   control: ControlTag,
   span: { start: SpanOffset; end: SpanOffset; instant?: boolean; labels: Labels },
@@ -189,6 +195,7 @@ export function taxonomyRegion(control: ControlTag, paths: readonly (readonly st
   return makeRegion(control, 'taxonomy', { taxonomy: paths.map((p) => checkedLabels(control, p)) }, options);
 }
 
+/** A `textarea` result item (one or several texts) for a `<TextArea>` control. */
 export function textareaRegion(control: ControlTag, text: string | readonly string[], options?: RegionOptions): TextAreaRegion {
   expectType(control, 'textareaRegion', 'textarea');
   return makeRegion(control, 'textarea', { text: typeof text === 'string' ? [text] : [...text] }, options);
@@ -204,6 +211,7 @@ export function ratingRegion(control: ControlTag, rating: number, options?: Regi
   return makeRegion(control, 'rating', { rating }, options);
 }
 
+/** A `number` result item for a `<Number>` control (the value must be finite). */
 export function numberRegion(control: ControlTag, value: number, options?: RegionOptions): NumberRegion {
   expectType(control, 'numberRegion', 'number');
   if (!Number.isFinite(value)) throw new Error(`Number for '${control.name}' must be finite, got ${value}`);

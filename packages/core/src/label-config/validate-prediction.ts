@@ -15,6 +15,7 @@
 import type { ControlTag, LabelInterface } from './label-interface.js';
 import { regionTypeEntry, type FieldRule } from './region-table.js';
 
+/** One problem {@link validatePrediction} found. */
 export interface ValidationIssue {
   /** Where the problem is, e.g. `result[2].value.choices[0]`, `result[0].to_name`, `score`. */
   path: string;
@@ -25,11 +26,13 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** What {@link validatePrediction} returns: `ok` when there is no issue. */
 export interface ValidationResult {
   ok: boolean;
   errors: ValidationIssue[];
 }
 
+/** Options of {@link validatePrediction}. */
 export interface ValidatePredictionOptions {
   /** Also reject negative geometry (x, y, width, height, radii, points). Label Studio accepts them. */
   rejectNegativeCoordinates?: boolean;

@@ -15,9 +15,11 @@ import { consoleWarnLogger, warnOnce, type MediaLogger } from './util.js';
 
 /** Anything that can hand out the current LS token; `getLocalPath` accepts one. */
 export interface AccessTokenSource {
+  /** The value of the `Authorization` header for Label Studio requests, or null when no key is configured. */
   getToken(): Promise<string | undefined>;
 }
 
+/** The decoded payload of a JWT. */
 export type JwtClaims = Record<string, unknown>;
 
 const B64URL_SEGMENT = /^[A-Za-z0-9_-]*={0,2}$/;
@@ -108,6 +110,7 @@ export function resolveLabelStudioApiKey(env: NodeJS.ProcessEnv = process.env): 
   return nonEmpty(env.LABEL_STUDIO_API_KEY) ?? nonEmpty(env.LABEL_STUDIO_ACCESS_TOKEN);
 }
 
+/** Options of {@link LabelStudioTokenProvider}. */
 export interface LabelStudioTokenProviderOptions {
   /** LS base URL; default `resolveLabelStudioBaseUrl(env)`. */
   baseUrl?: string;
@@ -126,6 +129,9 @@ export interface LabelStudioTokenProviderOptions {
   logger?: MediaLogger;
 }
 
+/**
+ * Which Label Studio API key is configured: none, a legacy token, or a Personal Access Token (a JWT refresh token).
+ */
 export type TokenKind = 'none' | 'legacy' | 'personal-access-token';
 
 /**

@@ -34,6 +34,7 @@ export interface PreloadTask {
   data?: unknown;
 }
 
+/** Options of {@link preloadTaskData}. */
 export interface PreloadTaskDataOptions extends Omit<GetLocalPathOptions, 'taskId'> {
   /** Replace references with the file content (default) or, when false, with the local path. */
   readFile?: boolean;

@@ -9,8 +9,11 @@ import path from 'node:path';
 
 /** What the media helpers log. A pino `Logger` fits, and so does `console`. */
 export interface MediaLogger {
+  /** Log a warning. */
   warn(msg: string): void;
+  /** Log an info message. */
   info?(msg: string): void;
+  /** Log a debug message. */
   debug?(msg: string): void;
 }
 

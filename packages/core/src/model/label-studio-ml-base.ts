@@ -19,6 +19,7 @@ import {
 /** Marks backend classes across copies of this package (a CJS and an ESM copy are different classes). */
 export const BACKEND_BRAND = Symbol.for('lsml.LabelStudioMLBase');
 
+/** What a backend instance is built with: one per (project, label config), made by the server. */
 export interface ModelInit {
   /** Project id as a string: `"7"`, or `"None"` for a `/predict` without project (Python-compatible). */
   projectId: string;
@@ -30,6 +31,7 @@ export interface ModelInit {
   scheduler?: TrainingScheduler;
 }
 
+/** The second argument of `predict()`: the interactive context, the other request params and an abort signal. */
 export interface PredictOptions {
   /** Interactive context (§5.5): `null` for batch prediction, `{}` when the request had no `params`. */
   context: InteractiveContext | null | Record<string, never>;
@@ -49,9 +51,14 @@ export type PredictReturn =
   | null
   | undefined;
 
+/**
+ * What `lsml start` serves: a {@link LabelStudioMLBase} subclass or the result of {@link defineBackend}, with its
+ * static settings (training policy, webhook events, preload).
+ */
 export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
   new (init: ModelInit): T;
   readonly name: string;
+  /** Build and set up an instance (`new`, then `setup()` once). */
   create(init: ModelInit): Promise<T>;
   /** When annotation webhooks schedule `train()`; see `TrainingPolicy`. */
   training?: TrainingPolicy;
@@ -68,6 +75,24 @@ export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
  * time. lsml keeps one instance per (project, label config) and runs `setup()` once when it is created,
  * so a model loaded in `setup()` stays in memory and a version written by `fit()` is not overwritten
  * by the next request. Anything that must be shared between processes goes through `get`/`set`.
+ *
+ * @example
+ * ```ts
+ * // model.ts — serve it with `npx lsml start model.ts`
+ * import { LabelStudioMLBase, ModelResponse, type Task } from '@lsml/core';
+ *
+ * export default class MyModel extends LabelStudioMLBase {
+ *   async setup() {
+ *     await this.set('model_version', 'my-model-1');
+ *   }
+ *   async predict(tasks: Task[]) {
+ *     const [fromName, toName] = this.labelInterface!.getFirstTagOccurrence('Choices', 'Text');
+ *     return new ModelResponse({
+ *       predictions: tasks.map(() => ({ result: [{ from_name: fromName, to_name: toName, type: 'choices', value: { choices: ['Positive'] } }] })),
+ *     });
+ *   }
+ * }
+ * ```
  */
 export class LabelStudioMLBase {
   static readonly [BACKEND_BRAND] = true;
@@ -248,6 +273,7 @@ export class LabelStudioMLBase {
 
   // ---- per-project state ------------------------------------------------------------------------
 
+  /** The value of `key` in this project's state (shared by every process), or null. */
   async get(key: string): Promise<string | null> {
     return this.store.get(this.projectId, key);
   }
@@ -259,19 +285,23 @@ export class LabelStudioMLBase {
     if (key === 'extra_params') this.extraParamsSnapshot = value;
   }
 
+  /** Whether `key` is set in this project's state. */
   async has(key: string): Promise<boolean> {
     return this.store.has(this.projectId, key);
   }
 
+  /** Remove `key` from this project's state. */
   async delete(key: string): Promise<void> {
     await this.store.delete(this.projectId, key);
   }
 
+  /** {@link LabelStudioMLBase.get}, parsed as JSON (null when unset). */
   async getJSON<T = unknown>(key: string): Promise<T | null> {
     const raw = await this.get(key);
     return raw === null ? null : (JSON.parse(raw) as T);
   }
 
+  /** {@link LabelStudioMLBase.set} with `value` serialised as JSON. */
   async setJSON(key: string, value: unknown): Promise<void> {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`setJSON(${key}): value is not JSON-serialisable`);
@@ -285,12 +315,14 @@ export class LabelStudioMLBase {
     return this.versionSnapshot;
   }
 
+  /** The project's current `model_version` (what `/setup` and predictions report). */
   async getModelVersion(): Promise<string> {
     const v = await this.get('model_version');
     this.versionSnapshot = v || INITIAL_MODEL_VERSION;
     return this.versionSnapshot;
   }
 
+  /** Make `version` the project's current `model_version`. */
   async setModelVersion(version: string): Promise<void> {
     await this.set('model_version', version);
   }

@@ -2,6 +2,7 @@ import type { PredictionValue, ResultItem } from './types.js';
 
 const BRAND = Symbol.for('lsml.ModelResponse');
 
+/** What a {@link ModelResponse} is built from. */
 export interface ModelResponseInit {
   /** The version for every prediction that does not name its own. */
   model_version?: string | null;
@@ -34,10 +35,12 @@ export class ModelResponse {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
+  /** True for a {@link ModelResponse} (checked by a brand, so one from another copy of @lsml/core counts too). */
   static isModelResponse(value: unknown): value is ModelResponse {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
+  /** Whether the response has its own `model_version` (an empty string counts as none). */
   hasModelVersion(): boolean {
     return Boolean(this.model_version);
   }
@@ -52,11 +55,13 @@ export class ModelResponse {
     }
   }
 
+  /** Set the response's `model_version` and give it to every prediction that has none. */
   setVersion(version: string): void {
     this.model_version = version;
     this.updatePredictionsVersion();
   }
 
+  /** The wire form: `{ model_version, predictions }`. */
   toJSON(): { model_version: string | null; predictions: Array<SerializedPrediction | SerializedPrediction[]> } {
     return { model_version: this.model_version, predictions: this.predictions };
   }

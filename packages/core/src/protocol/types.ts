@@ -4,6 +4,7 @@ export type { ResultItem };
 
 /** A JSON value as it travels on the wire. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object (what `JSON.parse` can return for `{…}`). */
 export type JsonObject = { [key: string]: JsonValue };
 
 /**
@@ -21,6 +22,7 @@ export interface Task {
   [key: string]: unknown;
 }
 
+/** An annotation as Label Studio sends it in webhooks and `/train` (only `result` is always meaningful). */
 export interface Annotation {
   id?: number;
   result?: ResultItem[];
@@ -95,6 +97,7 @@ export interface WebhookRequest extends WebhookData {
 
 /** The four events the Python SDK passes to `fit` (§4.5); any other answers 200 "Unknown event". */
 export const TRAIN_EVENTS = ['ANNOTATION_CREATED', 'ANNOTATION_UPDATED', 'ANNOTATION_DELETED', 'START_TRAINING'] as const;
+/** One of {@link TRAIN_EVENTS}: the events the Python SDK passes to `fit`. */
 export type TrainEvent = (typeof TRAIN_EVENTS)[number];
 
 /** Every action Label Studio's webhook system or `MLApi.train` sends (§5.6). */
@@ -116,12 +119,15 @@ export interface HealthResponse {
   model_class: string;
   status: 'UP';
 }
+/** The body of a `/setup` answer. */
 export interface SetupResponse {
   model_version: string;
 }
+/** The body of a `/predict` answer: one entry per task, in task order. */
 export interface PredictResponse {
   results: unknown[];
 }
+/** The JSON body of every 4xx/5xx answer: `status` and a `detail` naming what was wrong. */
 export interface ErrorResponse {
   status: number;
   detail: string;

@@ -19,9 +19,33 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
   return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
 }
 
+/**
+ * The Redis commands `RedisStore` uses: an ioredis client fits. Declared here rather than imported from
+ * ioredis so that the published types do not need ioredis (an optional peer) to compile.
+ */
+export interface RedisHashClient {
+  /** `HGET key field`. */
+  hget(key: string, field: string): Promise<string | null>;
+  /** `HMGET key field…`. */
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
+  /** `HSET key field value`. */
+  hset(key: string, field: string, value: string): Promise<number>;
+  /** `HEXISTS key field`: 1 or 0. */
+  hexists(key: string, field: string): Promise<number>;
+  /** `HDEL key field…`. */
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  /** Close the connection after the pending commands. */
+  quit(): Promise<unknown>;
+  /** Close the connection at once. */
+  disconnect(): void;
+}
+
+/** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
+  /** Redis URL to connect to (default `redis://127.0.0.1:6379`); ignored with `client`. */
   url?: string;
-  client?: Redis;
+  /** An open client (e.g. `new Redis(url)` from ioredis) to use instead; the caller closes it. */
+  client?: RedisHashClient;
   /** Key prefix (default `lsml`): state lives in hashes `<prefix>:state:<project>`. */
   prefix?: string;
 }
@@ -37,7 +61,8 @@ const FALLBACK_TTL_MS = 500;
  */
 export class RedisStore implements StateStore {
   readonly kind = 'redis';
-  readonly client: Redis;
+  /** The connection the store talks to (its own, or `options.client`). */
+  readonly client: RedisHashClient;
   private readonly prefix: string;
   private readonly owned: boolean;
   private subscriber: Redis | undefined;

@@ -25,6 +25,7 @@ function loadBullmq(): typeof import('bullmq') {
   }
 }
 
+/** Options of {@link BullmqTrainingQueue}. */
 export interface BullmqTrainingQueueOptions {
   redisUrl: string;
   /** Prefix of lsml's own keys (default `lsml`). */

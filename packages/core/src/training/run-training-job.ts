@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../server/model-registry.js';
 import type { ModelArtifacts } from './training-context.js';
 import type { JobControl, JobOutcome, JobProcessor, TrainingJob } from './training-job.js';
 
+/** Options of {@link createJobProcessor}. */
 export interface JobProcessorOptions {
   registry: ModelRegistry;
   modelDir: string;

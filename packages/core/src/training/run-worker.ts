@@ -6,7 +6,11 @@ import { createStateStore } from '../state/create-state-store.js';
 import { createTrainingQueue } from './create-training-queue.js';
 import { createJobProcessor } from './run-training-job.js';
 
+/**
+ * A running `lsml worker` loop ({@link runWorker}): `close()` lets the current job go back to the queue and stops.
+ */
 export interface WorkerHandle {
+  /** Stop taking jobs; a running job goes back to the queue. */
   close(): Promise<void>;
 }
 

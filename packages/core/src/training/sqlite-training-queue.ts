@@ -15,6 +15,7 @@ import {
   type TrainingQueue,
 } from './training-job.js';
 
+/** Options of {@link SqliteTrainingQueue}. */
 export interface SqliteTrainingQueueOptions {
   /** Database file (normally `MODEL_DIR/cache.db`, beside the state) or `:memory:`. */
   file: string;

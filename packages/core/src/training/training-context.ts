@@ -34,6 +34,7 @@ export interface TrainingPolicy {
   countEvents?: readonly string[];
 }
 
+/** The training policy of a backend class that sets none: a job per annotation event, and on *Start Training*. */
 export const DEFAULT_TRAINING_POLICY: Required<TrainingPolicy> = {
   trainEvery: 1,
   onStartTraining: true,
@@ -55,6 +56,7 @@ export interface ScheduledTraining {
 
 /** The model's link to the queue; the server injects it. */
 export interface TrainingScheduler {
+  /** Queue a training job for the event (coalesced per project). */
   schedule(
     projectId: string,
     labelConfig: string | null,
