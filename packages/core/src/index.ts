@@ -22,7 +22,7 @@ export type { StateStore, MaybePromise } from './state/state-store.js';
 export { MemoryStore } from './state/memory-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './state/sqlite-store.js';
 export { createStateStore } from './state/create-state-store.js';
-export { RedisStore, type RedisHashClient, type RedisStoreOptions } from './state/redis-store.js';
+export { RedisStore, type RedisHashClient, type RedisStoreOptions, type RedisSubscriberClient } from './state/redis-store.js';
 
 // Training
 export * from './training/training-job.js';

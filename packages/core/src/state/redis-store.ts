@@ -34,8 +34,24 @@ export interface RedisHashClient {
   hexists(key: string, field: string): Promise<number>;
   /** `HDEL key field…`. */
   hdel(key: string, ...fields: string[]): Promise<number>;
+  /** `HSCAN key cursor MATCH pattern COUNT n`: the next cursor and the flat field/value list. */
+  hscan(key: string, cursor: string | number, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[cursor: string, elements: string[]]>;
+  /** `PUBLISH channel message` (announces a write to the other processes). */
+  publish(channel: string, message: string): Promise<number>;
+  /** A second connection with the same settings, used to subscribe to those announcements. */
+  duplicate(): RedisSubscriberClient;
   /** Close the connection after the pending commands. */
   quit(): Promise<unknown>;
+  /** Close the connection at once. */
+  disconnect(): void;
+}
+
+/** The subscriber connection `RedisHashClient.duplicate()` returns (ioredis's `Redis` fits). */
+export interface RedisSubscriberClient {
+  /** `SUBSCRIBE channel`. */
+  subscribe(channel: string): Promise<unknown>;
+  /** Connection events: `message` for each announcement, `ready`, `close`, `error`. */
+  on(event: 'message' | 'ready' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
   /** Close the connection at once. */
   disconnect(): void;
 }
@@ -65,7 +81,7 @@ export class RedisStore implements StateStore {
   readonly client: RedisHashClient;
   private readonly prefix: string;
   private readonly owned: boolean;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisSubscriberClient | undefined;
   private subscribed = false;
   private changes = 0;
 
