@@ -117,10 +117,12 @@ export function ocrRuntime(settings: OcrRuntimeSettings = {}): OcrRuntime {
 
   const recognise = async (scheduler: Scheduler, input: ImageInput, level: OcrLevel): Promise<TextOutput> => {
     if (input.width < 3 || input.height < 3) return { kind: 'text', texts: [] };
-    // Raw pixels → an uncompressed PNG: tesseract.js decodes encoded images only.
+    // Raw pixels → an uncompressed PNG (tesseract.js decodes encoded images only), at 300 dpi so that
+    // Tesseract does not guess a resolution from missing metadata.
     const png = await sharp(Buffer.from(input.pixels.buffer, input.pixels.byteOffset, input.pixels.byteLength), {
       raw: { width: input.width, height: input.height, channels: input.channels },
     })
+      .withMetadata({ density: 300 })
       .png({ compressionLevel: 0 })
       .toBuffer();
     const result = await scheduler.addJob('recognize', png, {}, { blocks: true, text: false });
