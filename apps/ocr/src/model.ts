@@ -11,6 +11,7 @@
  *   shared by every request and project; extra param `lang` picks installed languages (422 otherwise).
  */
 import { backend } from '@lsml/core';
+import sharp from 'sharp';
 import { ocrHead } from './ocr-head.js';
 import { ocrRuntime } from './ocr-runtime.js';
 
@@ -24,6 +25,9 @@ function workersFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefine
 }
 
 const poolSize = workersFromEnv();
+// The Tesseract pool already has one thread per core; libvips' own thread pool (decode, crop, PNG
+// encode) would only compete with it and with the event loop (/health p99, bench/ocr.mjs).
+sharp.concurrency(1);
 
 export default backend({
   runtime: ocrRuntime({

@@ -31,11 +31,16 @@ export interface OcrHeadOptions {
   /** Passed to the media module (Label Studio URL, token, cache dir) to resolve task image URLs. */
   readonly media?: GetLocalPathOptions;
   /**
-   * Text shorter than this many pixels is upscaled before recognition (Tesseract reads best at 20–40 px
-   * capital height). The decision uses the crop height for interactive boxes, the image height / 8 for
-   * whole images. Default 64.
+   * Interactive boxes lower than this many pixels are upscaled (up to 4×) before recognition: a drawn
+   * box usually holds one line, and Tesseract reads best at 20–40 px capital height. Default 64.
    */
   readonly minHeight?: number;
+  /**
+   * Whole images whose longer side is below this many pixels are upscaled (up to 4×): small scans carry
+   * small glyphs. Larger images are read as they are (upscaling them costs time and gains nothing).
+   * Default 500.
+   */
+  readonly minSide?: number;
 }
 
 /** A rectangle in percent of the original image, as Label Studio sends and stores it. */
@@ -70,10 +75,11 @@ function newRegionId(): string {
 
 /**
  * Decode `path` (EXIF orientation applied) to 1-channel pixels, cropped to `rect` (percent of the
- * original) when given, upscaled when the text would be too small. `transform` maps back to original
+ * original) when given, upscaled when the text would be too small (`minHeight` for a box, `minSide`
+ * for a whole image). `transform` maps back to original
  * pixels: `xOriginal = (x - offsetX) / scaleX`.
  */
-export async function decodeForOcr(path: string, rect: PercentRect | null, minHeight: number): Promise<ImageInput> {
+export async function decodeForOcr(path: string, rect: PercentRect | null, minHeight: number, minSide = 500): Promise<ImageInput> {
   const meta = await sharp(path, { failOn: 'error' }).metadata();
   const swap = (meta.orientation ?? 1) >= 5;
   const originalWidth = (swap ? meta.height : meta.width) ?? 0;
@@ -92,8 +98,8 @@ export async function decodeForOcr(path: string, rect: PercentRect | null, minHe
     width = Math.max(0, right - left);
     height = Math.max(0, bottom - top);
   }
-  const textHeight = rect ? height : height / 8;
-  const scale = width > 0 && height > 0 && textHeight < minHeight ? Math.min(4, Math.ceil(minHeight / Math.max(1, textHeight))) : 1;
+  const [size, wanted] = rect ? [height, minHeight] : [Math.max(width, height), minSide];
+  const scale = width > 0 && height > 0 && size < wanted ? Math.min(4, Math.ceil(wanted / Math.max(1, size))) : 1;
   if (width === 0 || height === 0) {
     return { kind: 'image', pixels: new Uint8Array(0), width: 0, height: 0, channels: 1, originalWidth, originalHeight, transform: { scaleX: 1, scaleY: 1, offsetX: -left, offsetY: -top } };
   }
@@ -125,6 +131,7 @@ const round = (n: number): number => Math.round(n * 1e4) / 1e4;
  */
 export function ocrHead(options: OcrHeadOptions = {}): TaskHead<'image', 'text'> {
   const minHeight = options.minHeight ?? 64;
+  const minSide = options.minSide ?? 500;
   return {
     name: 'ocr',
     input: 'image',
@@ -169,7 +176,7 @@ export function ocrHead(options: OcrHeadOptions = {}): TaskHead<'image', 'text'>
             throw new TaskInputError(`Task ${taskId ?? '(without id)'}: the drawn box has no area`, { ...(taskId !== undefined ? { taskId } : {}), field });
           }
           return readTaskImage(task, field, {}, {
-            decode: (path) => decodeForOcr(path, rect, minHeight),
+            decode: (path) => decodeForOcr(path, rect, minHeight, minSide),
             ...(options.media ? { media: options.media } : {}),
             ...(request.signal ? { signal: request.signal } : {}),
           });
