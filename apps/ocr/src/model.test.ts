@@ -139,7 +139,9 @@ describe('apps/ocr', () => {
     const res = await postJson(app.url, '/predict', predictRequest([lsTask(1, { ocr: file }, p)], p, CONFIG, interactiveContext([drawn])));
     const [prediction] = assertValidPredictions(CONFIG, res, 1, 'tesseract-eng');
     const result = prediction!.result as Region[];
-    expect(result).toHaveLength(1);
+    // The transcription, then the drawn box as sent (one whole region for the editor's suggestion).
+    expect(result).toHaveLength(2);
+    expect(result[1]).toMatchObject({ id: 'Rk3V9x_aQ1', from_name: 'bbox', type: 'rectanglelabels', value: { ...rect, rectanglelabels: ['Text'] } });
     const region = result[0]!;
     expect(region).toMatchObject({ id: 'Rk3V9x_aQ1', from_name: 'transcription', to_name: 'image', type: 'textarea', value: rect, original_width: width, original_height: height });
     expect(characterAccuracy(region.value.text![0]!, 'Read only this line 42')).toBeGreaterThanOrEqual(0.95);

@@ -51,6 +51,8 @@ interface PercentRect {
   readonly width: number;
   readonly height: number;
   readonly rotation: number;
+  /** The context's result item, as the editor sent it. */
+  readonly item: ResultItem;
 }
 
 /** The rectangle the annotator drew (§5.5: the context holds the region(s) just created), if any. */
@@ -63,7 +65,8 @@ export function contextRectangle(request: HeadRequest): PercentRect | null {
     const v = item.value ?? {};
     const [x, y, width, height] = [v.x, v.y, v.width, v.height].map(Number);
     if (![x, y, width, height].every((n) => Number.isFinite(n))) continue;
-    return { id: typeof item.id === 'string' && item.id !== '' ? item.id : newRegionId(), x: x!, y: y!, width: width!, height: height!, rotation: Number(v.rotation) || 0 };
+    const id = typeof item.id === 'string' && item.id !== '' ? item.id : newRegionId();
+    return { id, x: x!, y: y!, width: width!, height: height!, rotation: Number(v.rotation) || 0, item: { ...(item as ResultItem), id } };
   }
   return null;
 }
@@ -201,6 +204,10 @@ export function ocrHead(options: OcrHeadOptions = {}): TaskHead<'image', 'text'>
                   score,
                   ...sizes(input),
                 },
+                // The drawn box itself, as the editor sent it (what the Python example returns too): the
+                // editor's suggestion is then one whole region, box + label + transcription, not a
+                // second label-less box holding only the text.
+                rect.item,
               ],
             };
           }
