@@ -95,7 +95,14 @@
         ls.on('regionFinishedDrawing', (region, group) => {
           const annotation = window.Htx.annotationStore.selected;
           const ids = group.map((r) => r.cleanId);
-          const result = annotation.serializeAnnotation().filter((r) => ids.includes(r.id));
+          let result = annotation.serializeAnnotation().filter((r) => ids.includes(r.id));
+          if (result.length === 0 && region.type !== 'richtextregion') {
+            // The pinned editor's image tools (smart rectangle) emit the event with their drawing region
+            // after it was replaced by the committed one, which no longer carries `dynamic`: send the
+            // region just drawn, the newest manual one that is not a suggestion.
+            const drawn = annotation.regionStore.regions.filter((r) => !r.fromSuggestion && r.origin === 'manual').pop();
+            result = drawn ? annotation.serializeAnnotation().filter((r) => r.id === drawn.cleanId) : [];
+          }
           const context = { annotation_id: annotation.pk ?? null, draft_id: annotation.draftId, user_id: user.id, result };
           state.interactiveCalls += 1;
           state.interactivePending += 1;

@@ -83,10 +83,20 @@ export interface MasksOutput {
   readonly masks: readonly Mask[];
 }
 
+/** Where a recognised text sits, in the pixel coordinates of the `ImageInput` the runtime was given. */
+export interface TextBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** One generated text (a completion, OCR text) with an optional score in [0, 1]. */
 export interface GeneratedText {
   readonly text: string;
   readonly score?: number;
+  /** OCR: where this text (a line or a word) was read, in `ImageInput` pixels. */
+  readonly box?: TextBox;
 }
 
 /** Generation (and any runtime whose answer is text). */
