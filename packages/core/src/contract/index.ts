@@ -13,6 +13,7 @@ export type {
   Mask,
   MasksOutput,
   GeneratedText,
+  TextBox,
   TextOutput,
   RuntimeOutput,
   OutputKind,
