@@ -17,6 +17,7 @@ import { describeError, HttpError, isFileNotFound, sendError } from './http-erro
 import { ModelRegistry } from './model-registry.js';
 import { Admission, OverloadedError } from './admission.js';
 import { ServerMetrics } from './metrics.js';
+import { runtimeMetrics } from './runtime-metrics.js';
 import { jobStatusSchema, parseBody, predictSchema, setupSchema, webhookProjectSchema, webhookSchema } from './request-schemas.js';
 import { createTrainingQueue } from '../training/create-training-queue.js';
 import { createJobProcessor } from '../training/run-training-job.js';
@@ -189,7 +190,9 @@ export function createServer(ModelClass: BackendClass, options: CreateServerOpti
     // (text/plain or OpenMetrics) and gets the exposition format, as does `?format=prometheus`.
     const accept = req.get('accept') ?? '';
     if (req.query.format === 'prometheus' || /openmetrics-text|text\/plain/.test(accept)) {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      // The server's own metrics, then those runtimes recorded (LLM tokens, …) through `runtimeMetrics`.
+      const runtime = await runtimeMetrics.registry.metrics();
+      res.type(metrics.registry.contentType).send((await metrics.registry.metrics()) + (runtime.trim() ? `\n${runtime}` : ''));
       return;
     }
     res.json({});
