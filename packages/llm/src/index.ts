@@ -23,5 +23,5 @@ export { parseJsonAnswer, schemaProblems, type ParsedAnswer } from './json-answe
 // Providers and client limits (for custom wiring and tests)
 export type { ChatAnswer, ChatMessage, ChatProvider, ChatRequest, TokenUsage } from './providers/provider.js';
 export { openAiProvider, maskKey } from './providers/openai.js';
-export { localProvider, chatAsPrompt } from './providers/local.js';
+export { localProvider, chatAsPrompt, fitPrompt } from './providers/local.js';
 export { Semaphore, limiterFor, retryAfterMs, backoffMs, sleep } from './limits.js';

@@ -64,6 +64,11 @@ export interface LocalProviderSettings extends LlmCommonSettings {
   readonly provider: 'local';
   /** Which transformers.js library to use (default: whichever is installed). */
   readonly library?: '@huggingface/transformers' | '@xenova/transformers';
+  /**
+   * The model's context in tokens (default: its config's `n_positions` / `max_position_embeddings`).
+   * A longer prompt keeps its end; an answer gets at most half the context.
+   */
+  readonly contextLength?: number;
 }
 
 /** Settings of `llmRuntime`: one provider. */

@@ -10,6 +10,21 @@ export function chatAsPrompt(messages: readonly ChatMessage[]): string {
   return `${messages.map((m) => (m.role === 'system' ? m.content : `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content}`)).join('\n\n')}\n\nAssistant:`;
 }
 
+interface Tokenizer {
+  encode?(text: string): number[];
+  decode?(ids: number[], options?: { skip_special_tokens?: boolean }): string;
+}
+
+/**
+ * The prompt cut to its last `budget` tokens when it is longer (a small model's context is short, e.g.
+ * 128 positions for the test GPT-2): the end holds the task and where the answer starts.
+ */
+export function fitPrompt(prompt: string, tokenizer: Tokenizer | undefined, budget: number): string {
+  if (!Number.isFinite(budget) || typeof tokenizer?.encode !== 'function' || typeof tokenizer.decode !== 'function') return prompt;
+  const ids = tokenizer.encode(prompt);
+  return ids.length <= budget ? prompt : tokenizer.decode(ids.slice(ids.length - Math.max(1, budget)), { skip_special_tokens: true });
+}
+
 /** The local provider. */
 export function localProvider(settings: LocalProviderSettings): ChatProvider {
   let loaded: Promise<LoadedPipeline> | undefined;
@@ -30,9 +45,13 @@ export function localProvider(settings: LocalProviderSettings): ChatProvider {
     async chat(request: ChatRequest): Promise<ChatAnswer> {
       const { pipe } = await load();
       request.signal.throwIfAborted();
-      const prompt = chatAsPrompt(request.messages);
+      const tokenizer = (pipe as unknown as { tokenizer?: Tokenizer }).tokenizer;
+      const config = (pipe.model as unknown as { config?: Record<string, unknown> }).config ?? {};
+      const context = settings.contextLength ?? Number(config.n_positions ?? config.max_position_embeddings ?? Number.POSITIVE_INFINITY);
+      const maxNew = Math.max(1, Math.min(request.maxTokens, Number.isFinite(context) ? Math.floor(context / 2) : request.maxTokens));
+      const prompt = fitPrompt(chatAsPrompt(request.messages), tokenizer, context - maxNew);
       const out = (await pipe(prompt, {
-        max_new_tokens: request.maxTokens,
+        max_new_tokens: maxNew,
         do_sample: request.temperature > 0,
         ...(request.temperature > 0 ? { temperature: request.temperature } : {}),
         return_full_text: false,
@@ -41,7 +60,6 @@ export function localProvider(settings: LocalProviderSettings): ChatProvider {
       const generated = out[0]?.generated_text;
       const text = typeof generated === 'string' ? generated : '';
       // Token counts from the model's own tokenizer, when it has one.
-      const tokenizer = (pipe as unknown as { tokenizer?: { encode?(t: string): number[] } }).tokenizer;
       const usage = typeof tokenizer?.encode === 'function' ? { promptTokens: tokenizer.encode(prompt).length, completionTokens: tokenizer.encode(text).length } : undefined;
       return { text, ...(usage ? { usage } : {}) };
     },
