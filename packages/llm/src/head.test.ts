@@ -219,6 +219,14 @@ describe('backend({ runtime: llmRuntime, head: llmHead }) over HTTP on the stand
     const res = await predict([lsTask(21, { text: 'It was fine.' }, 1)], context);
     expect(res.status).toBe(200);
     expect(standIn.requests[from]?.body.messages?.at(-1)).toEqual({ role: 'user', content: 'Be harsh. Review: It was fine.' });
+    // The prompt comes back as the prompt TextArea's region, so the annotation keeps it.
+    const [p] = res.body.results as Array<{ result: Array<{ from_name: string; value: unknown }> }>;
+    expect(p?.result.map((r) => [r.from_name, r.value])).toEqual([
+      ['sentiment', { choices: ['Negative'] }],
+      ['summary', { text: ['short'] }],
+      ['prompt', { text: ['Be harsh. Review: {text}'] }],
+    ]);
+    expect(validatePrediction(new LabelInterface(SIMPLE), p).errors).toEqual([]);
   });
 
   it('a 401 from the provider answers Label Studio with 424 and a message about the API key; the key is never logged nor sent back', async () => {

@@ -35,6 +35,13 @@ export interface LlmHeadOptions extends AnswerPlanOptions {
    * dropped.
    */
   readonly spanMatch?: 'all' | 'first';
+  /**
+   * Return the prompt that came with the request (typed into the prompt TextArea, or the project's
+   * stored prompt) as a region of the prompt TextArea too, so the annotation keeps it and
+   * `llmBackend` can remember it when the annotation is submitted (default true; as the Python
+   * `llm_interactive` example does).
+   */
+  readonly echoPrompt?: boolean;
 }
 
 /** The prompt when neither the options, the project nor the annotator give one. */
@@ -235,6 +242,9 @@ export function llmHead(options: LlmHeadOptions = {}): TaskHead<'text', 'text'> 
             request.logger.warn({ task: task.id ?? null }, `No prediction for task ${task.id ?? '(without id)'}: nothing in the LLM answer fits the label config`);
             return null;
           }
+          const prompt = plan.promptControl && options.echoPrompt !== false ? contextPrompt(request.context, plan.promptControl) : undefined;
+          const promptTag = prompt !== undefined ? li.controls.find((c) => c.name === plan.promptControl) : undefined;
+          if (prompt !== undefined && promptTag) result.push(promptTag.region({ text: [prompt] }, { toName: plan.object.name }) as unknown as ResultItem);
           return { result };
         },
       };

@@ -15,6 +15,9 @@ export {
 } from './settings.js';
 export { LlmError, type LlmErrorCode } from './errors.js';
 
+// The backend: runtime + head + the project's remembered prompt
+export { llmBackend, PROMPT_KEY_PREFIX, type LlmBackendOptions } from './llm-backend.js';
+
 // The head: label config → answer schema, answer → regions that pass validation
 export { llmHead, llmPrompt, placeAnswer, locate, DEFAULT_PROMPT_TEMPLATE, type LlmHeadOptions, type DroppedValue } from './head.js';
 export { answerPlan, type AnswerField, type AnswerPlan, type AnswerPlanOptions } from './schema.js';
