@@ -67,9 +67,12 @@ describe('llmRuntime on the stand-in (OpenAI-compatible wire format)', () => {
   it('json_object and none modes ask for JSON without a schema in response_format', async () => {
     const from = standIn.requests.length;
     await runtime({ structuredOutputs: 'json_object' }).run([input('a')]);
-    await runtime({ structuredOutputs: 'none' }).run([input('b')]);
+    await runtime({ structuredOutputs: 'none', tokenLimitParam: 'max_completion_tokens', maxTokens: 99 }).run([input('b')]);
     const [a, b] = since(from);
     expect(a?.body.response_format).toEqual({ type: 'json_object' });
+    expect(a?.body.max_tokens).toBe(512);
+    expect(b?.body).toMatchObject({ max_completion_tokens: 99 });
+    expect(b?.body.max_tokens).toBeUndefined();
     expect(b?.body.response_format).toBeUndefined();
     expect(b?.body.messages?.[0]?.content).toContain('JSON schema');
   });
@@ -169,6 +172,17 @@ describe('llmRuntime on the stand-in (OpenAI-compatible wire format)', () => {
     } finally {
       await probe.close();
     }
+  });
+
+  it('the first provider failure of a batch stops the other tasks\' calls', async () => {
+    standIn.queue.push({ status: 400, message: 'bad request' }, { content: good, delayMs: 600 });
+    const rt = runtime();
+    const model = rt.modelId.split(':')[1];
+    const err = await rt.run([input('a'), input('b')]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'provider_request', status: 502, providerStatus: 400 });
+    await new Promise((r) => setTimeout(r, 800));
+    // The slow call was aborted: it never counted as answered.
+    expect(await runtimeMetrics.registry.metrics()).not.toContain(`lsml_llm_requests_total{provider="openai",model="${model}",outcome="ok"}`);
   });
 
   it('an aborted request rejects with the signal reason', async () => {

@@ -172,7 +172,17 @@ export function llmRuntime(settings: LlmRuntimeSettings): LlmRuntime {
       });
       options.signal?.throwIfAborted();
       await this.load();
-      return Promise.all(inputs.map((input) => answer(input, options.signal)));
+      // The first provider failure fails the request: the other tasks' calls stop rather than run on for nobody.
+      const stop = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      return Promise.all(
+        inputs.map((input) =>
+          answer(input, signal).catch((err: unknown) => {
+            stop.abort(err);
+            throw err;
+          }),
+        ),
+      );
     },
     async dispose() {
       loading = undefined;

@@ -51,6 +51,11 @@ export interface OpenAiProviderSettings extends LlmCommonSettings {
   readonly structuredOutputs?: 'json_schema' | 'json_object' | 'none';
   /** Stream the answer (server-sent events) instead of waiting for one response (default false). */
   readonly stream?: boolean;
+  /**
+   * The request field that limits the answer's length: `max_tokens` (default; Ollama, vLLM, llama.cpp,
+   * GPT-4o) or `max_completion_tokens` (OpenAI's reasoning models, which reject `max_tokens`).
+   */
+  readonly tokenLimitParam?: 'max_tokens' | 'max_completion_tokens';
   /** Extra HTTP headers on every call (e.g. `api-key` for older Azure deployments). */
   readonly defaultHeaders?: Readonly<Record<string, string>>;
 }

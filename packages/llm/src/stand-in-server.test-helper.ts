@@ -17,6 +17,7 @@ export interface RecordedRequest {
     response_format?: { type: string; json_schema?: { name: string; schema: Record<string, unknown>; strict?: boolean } };
     temperature?: number;
     max_tokens?: number;
+    max_completion_tokens?: number;
   };
   readonly headers: http.IncomingHttpHeaders;
 }

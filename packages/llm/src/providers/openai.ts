@@ -70,7 +70,7 @@ export function openAiProvider(settings: OpenAiProviderSettings): ChatProvider {
         model: settings.model,
         messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
         temperature: request.temperature,
-        max_tokens: request.maxTokens,
+        [settings.tokenLimitParam ?? 'max_tokens']: request.maxTokens,
         ...responseFormat,
       };
       const options = { signal: request.signal, timeout: request.timeoutMs };
