@@ -1,5 +1,5 @@
 // The adapter contract: runtimes (per framework, in adapter packages) × task heads (per control family, here).
-export type { TextInput, ImageInput, ImageTransform, ImageInputSpec, RuntimeInput, InputKind, InputOf } from './inputs.js';
+export type { TextInput, ResponseSchema, ImageInput, ImageTransform, ImageInputSpec, RuntimeInput, InputKind, InputOf } from './inputs.js';
 export type {
   ScoredLabel,
   ClassesOutput,

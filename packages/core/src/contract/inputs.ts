@@ -15,6 +15,20 @@ export interface TextInput {
    * scores exactly those.
    */
   readonly candidateLabels?: readonly string[];
+  /**
+   * For structured generation (LLM runtimes): the JSON schema the answer must follow. A runtime that
+   * honours it returns the answer as JSON text in `TextOutput.texts[0]` (still to be checked by the
+   * head: models do not always comply); runtimes that do not generate ignore it.
+   */
+  readonly responseSchema?: ResponseSchema;
+}
+
+/** A named JSON schema for a structured answer (the shape of OpenAI's `response_format.json_schema`). */
+export interface ResponseSchema {
+  /** A short identifier (`[a-zA-Z0-9_-]`, at most 64 characters). */
+  readonly name: string;
+  /** The JSON schema (draft 2020-12 subset: object, array, string, number, integer, enum, bounds). */
+  readonly schema: Readonly<Record<string, unknown>>;
 }
 
 /**

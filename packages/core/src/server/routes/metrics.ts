@@ -1,4 +1,5 @@
 import type { RouteContext } from '../route-context.js';
+import { runtimeMetrics } from '../runtime-metrics.js';
 import { rawJsonReply, type RouteHandler } from '../route-types.js';
 
 /**
@@ -9,7 +10,10 @@ export function metricsRoute(ctx: RouteContext): RouteHandler {
   return async (req) => {
     const accept = req.headers.accept ?? '';
     if (new URLSearchParams(req.query).get('format') === 'prometheus' || /openmetrics-text|text\/plain/.test(accept)) {
-      return { status: 200, type: ctx.metrics.registry.contentType, body: await ctx.metrics.registry.metrics() };
+      // The server's own metrics, then those runtimes recorded (LLM tokens, …) through `runtimeMetrics`.
+      const runtime = await runtimeMetrics.registry.metrics();
+      const body = (await ctx.metrics.registry.metrics()) + (runtime.trim() ? `\n${runtime}` : '');
+      return { status: 200, type: ctx.metrics.registry.contentType, body };
     }
     return rawJsonReply(200, '{}');
   };
