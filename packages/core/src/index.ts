@@ -65,5 +65,8 @@ export { LsmlError, LabelConfigMismatchError, TaskInputError } from './errors.js
 // The adapter contract: runtimes × task heads
 export * from './contract/index.js';
 
-// Task heads: Choices/Taxonomy, Labels spans, TextArea generation
+// Task heads: Choices/Taxonomy, Labels spans, TextArea generation; RectangleLabels, KeyPointLabels, BrushLabels
 export * from './heads/index.js';
+
+// Label Studio brush RLE (BrushLabels `rle`), byte-identical to label-studio-converter
+export { encodeRle, decodeRle, encodeRleValues, decodeRleValues, type DecodeRleOptions } from './label-config/brush-rle.js';

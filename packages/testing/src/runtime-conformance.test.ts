@@ -59,7 +59,7 @@ const examples: TrainingExample<'text'>[] = [
   { input: { kind: 'text', text: 'a rather long sentence indeed' }, labels: ['long'] },
 ];
 
-runtimeConformance('length classifier (fake, trainable)', () => new LengthClassifier(), { inputs, examples });
+await runtimeConformance('length classifier (fake, trainable)', () => new LengthClassifier(), { inputs, examples });
 
 /** A tagger with a twist per broken variant. */
 class Tagger implements Runtime<'text', 'spans'> {
@@ -90,7 +90,7 @@ class Tagger implements Runtime<'text', 'spans'> {
   async dispose(): Promise<void> {}
 }
 
-runtimeConformance('tagger (fake)', () => new Tagger(), { inputs });
+await runtimeConformance('tagger (fake)', () => new Tagger(), { inputs });
 
 describe('runtimeChecks on broken runtimes', () => {
   const failing = async (bug: ConstructorParameters<typeof Tagger>[0]) => {

@@ -16,7 +16,6 @@ import {
   type RuntimeOutput,
   type TrainingExample,
 } from '@lsml/core';
-import { describe, it } from 'vitest';
 
 /** What the suite feeds the runtime. */
 export interface RuntimeConformanceFixtures<K extends InputKind> {
@@ -338,14 +337,15 @@ export function runtimeChecks<K extends InputKind, O extends OutputKind>(makeRun
 }
 
 /**
- * The runtime conformance suite as vitest tests: call it at the top level of an adapter's
- * `src/runtime.conformance.test.ts`.
+ * The runtime conformance suite as vitest tests: `await` it at the top level of an adapter's
+ * `src/runtime.conformance.test.ts`. (It loads vitest itself, so `@lsml/testing` stays usable without
+ * vitest installed; the `await` makes the tests register while vitest collects the file.)
  *
  * ```ts
  * import { runtimeConformance } from '@lsml/testing';
  * import { onnxRuntime } from './runtime.js';
  *
- * runtimeConformance('onnx sentiment', () => onnxRuntime({ model, labels, featurize }), {
+ * await runtimeConformance('onnx sentiment', () => onnxRuntime({ model, labels, featurize }), {
  *   inputs: [{ kind: 'text', text: 'great film' }, { kind: 'text', text: 'awful plot' }],
  * });
  * ```
@@ -357,7 +357,13 @@ export function runtimeChecks<K extends InputKind, O extends OutputKind>(makeRun
  * `dispose()` then `load()` works; trainable runtimes: train → save → restore in a fresh runtime
  * predicts the same, and restoring an empty folder is an `LsmlError`.
  */
-export function runtimeConformance<K extends InputKind, O extends OutputKind>(name: string, makeRuntime: MakeRuntime<K, O>, fixtures: RuntimeConformanceFixtures<K>): void {
+export async function runtimeConformance<K extends InputKind, O extends OutputKind>(
+  name: string,
+  makeRuntime: MakeRuntime<K, O>,
+  fixtures: RuntimeConformanceFixtures<K>,
+): Promise<void> {
+  // Imported on call, not at module load: the kit's other tools run without vitest.
+  const { describe, it } = await import('vitest');
   describe(`runtime conformance: ${name}`, () => {
     for (const c of runtimeChecks(makeRuntime, fixtures)) it(c.name, c.run, fixtures.timeoutMs ?? 60_000);
   });

@@ -4,3 +4,8 @@ export { spansHead, type SpansHeadOptions } from './spans-head.js';
 export { textareaHead, fillTemplate, contextPrompt, buildPrompt, type TextareaHeadOptions } from './textarea-head.js';
 export { findHeadTarget, tagList, numberParam, booleanParam, clampScore, type HeadTarget } from './head-targets.js';
 export { readTaskImage, decodeImageWithSharp, type ImageDecoder, type ReadTaskImageOptions } from './image-input.js';
+export { rectanglesHead, boxToOriginal, type RectanglesHeadOptions } from './rectangles-head.js';
+export { keypointsHead, type KeypointsHeadOptions } from './keypoints-head.js';
+export { brushHead, maskToOriginal, type BrushHeadOptions } from './brush-head.js';
+export { maskContour } from './mask-contour.js';
+export { type ImageHeadMediaOptions } from './image-regions.js';

@@ -28,3 +28,11 @@ export {
 export { isPreloadNeeded, preloadTaskData, type PreloadTask, type PreloadTaskDataOptions } from './preload-task-data.js';
 export { MediaError, isMediaError, type MediaErrorCode, type MediaErrorDetails } from './errors.js';
 export { userCacheDir, userDataDir, type MediaLogger } from './util.js';
+export {
+  DEFAULT_MAX_INPUT_PIXELS,
+  ImageDecodeError,
+  decodeImage,
+  toOriginalPixels,
+  type DecodeImageOptions,
+  type ImageDecodeReason,
+} from './decode-image.js';
