@@ -10,6 +10,9 @@ const require = createRequire(import.meta.url);
 /** The editor's build inside the pinned @heartexlabs/label-studio package. */
 export const LSF_BUILD = path.join(path.dirname(require.resolve('@heartexlabs/label-studio/package.json')), 'build', 'static');
 const PAGE_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page', 'lsml-page.js');
+/** Real photos (e2e/fixtures/images), served as `/images/<file>` to the editor and to image backends alike. */
+export const PHOTOS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'images');
+const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif' };
 
 const FILES: Record<string, { file: string; type: string }> = {
   '/lsf/main.js': { file: path.join(LSF_BUILD, 'js', 'main.js'), type: 'text/javascript; charset=utf-8' },
@@ -55,7 +58,9 @@ export async function startEditorServer(): Promise<EditorServer> {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(PAGE);
       return;
     }
-    const entry = FILES[pathname];
+    const photo = /^\/images\/([\w.-]+)$/.exec(pathname)?.[1];
+    const photoType = photo ? IMAGE_TYPES[path.extname(photo).toLowerCase()] : undefined;
+    const entry = FILES[pathname] ?? (photo && photoType && fs.existsSync(path.join(PHOTOS_DIR, photo)) ? { file: path.join(PHOTOS_DIR, photo), type: photoType } : undefined);
     if (!entry) {
       notFound.push(pathname);
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
