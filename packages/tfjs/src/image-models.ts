@@ -102,7 +102,7 @@ export function decodeCenternet(rows: Float32Array, width: number, height: numbe
 
 /**
  * MoveNet's `[1, 1, 17, 3]` output (`y, x, score`, normalised to the input) → one person in input
- * pixels; the instance score is the mean keypoint score.
+ * pixels, clipped to the input; the instance score is the mean keypoint score.
  */
 export function decodeMovenet(values: Float32Array, width: number, height: number, labels: readonly string[] = COCO_KEYPOINTS): KeypointsOutput {
   const points: Keypoint[] = [];
@@ -110,7 +110,9 @@ export function decodeMovenet(values: Float32Array, width: number, height: numbe
   for (let k = 0; k * 3 + 2 < values.length; k++) {
     const score = values[k * 3 + 2]!;
     sum += score;
-    points.push({ x: values[k * 3 + 1]! * width, y: values[k * 3]! * height, label: labels[k] ?? `keypoint_${k}`, score });
+    // MoveNet extrapolates joints cut off by the frame (an ankle just below it): clipped to the input,
+    // where the head's threshold usually drops them for their low score.
+    points.push({ x: clip(values[k * 3 + 1]! * width, width), y: clip(values[k * 3]! * height, height), label: labels[k] ?? `keypoint_${k}`, score });
   }
   if (points.length === 0) return { kind: 'keypoints', instances: [] };
   return { kind: 'keypoints', instances: [{ score: sum / points.length, points }] };
