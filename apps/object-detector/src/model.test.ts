@@ -28,7 +28,7 @@ interface Region {
   score: number;
   value: { x: number; y: number; width: number; height: number; rotation: number; rectanglelabels: string[] };
 }
-type Prediction = PredictionValue & { model_version: string; score: number; result: Region[] };
+type Prediction = Omit<PredictionValue, 'result'> & { model_version: string; score: number; result: Region[] };
 
 let app: RunningBackend;
 let results: Array<Prediction | []>;

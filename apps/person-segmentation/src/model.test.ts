@@ -21,7 +21,7 @@ interface Region {
   score: number;
   value: { format: string; rle: number[]; brushlabels: string[] };
 }
-type Prediction = PredictionValue & { result: Region[] };
+type Prediction = Omit<PredictionValue, 'result'> & { result: Region[] };
 
 let app: RunningBackend;
 let results: Array<Prediction | []>;

@@ -34,7 +34,7 @@ interface Region {
   original_height: number;
   value: { x: number; y: number; width: number; keypointlabels?: string[]; rectanglelabels?: string[] };
 }
-type Prediction = PredictionValue & { result: Region[] };
+type Prediction = Omit<PredictionValue, 'result'> & { result: Region[] };
 
 let app: RunningBackend;
 beforeAll(async () => {

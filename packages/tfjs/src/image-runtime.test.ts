@@ -62,7 +62,8 @@ describe('tfjsRuntime({ family: "centernet" }) — CenterNet boxes', () => {
     clearInterval(timer);
     expect(await rt.workerTensors()).toBe(before);
     // On the event loop a 5 ms timer would not fire during inference; in a worker it fires throughout.
-    expect(ticks).toBeGreaterThan((ms / 5) * 0.5);
+    // (A fifth of the ideal count: other test files share the CPUs on CI.)
+    expect(ticks).toBeGreaterThan((ms / 5) * 0.2);
   }, 60_000);
 
   it('refuses an input of the wrong size (invalid_input)', async () => {
