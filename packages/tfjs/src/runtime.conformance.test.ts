@@ -5,12 +5,12 @@ import { syntheticExamples } from './synthetic-text.test-helper.js';
 
 const examples = syntheticExamples(120, 5).map((e) => ({ input: { kind: 'text' as const, text: e.text }, labels: [e.label] }));
 
-runtimeConformance('tfjsRuntime (text classifier, worker threads)', () => tfjsRuntime({ vectorizer: { dims: 1 << 12 } }), {
+await runtimeConformance('tfjsRuntime (text classifier, worker threads)', () => tfjsRuntime({ vectorizer: { dims: 1 << 12 } }), {
   inputs: syntheticExamples(6, 9).map((e) => ({ kind: 'text' as const, text: e.text })),
   examples,
 });
 
-runtimeConformance('tfjsRuntime (text classifier, event loop)', () => tfjsRuntime({ vectorizer: { dims: 1 << 12 }, threads: 0 }), {
+await runtimeConformance('tfjsRuntime (text classifier, event loop)', () => tfjsRuntime({ vectorizer: { dims: 1 << 12 }, threads: 0 }), {
   inputs: syntheticExamples(6, 9).map((e) => ({ kind: 'text' as const, text: e.text })),
   examples,
 });
