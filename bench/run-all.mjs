@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const scripts = ['server.mjs', 'load.mjs', 'training.mjs', 'responsiveness.mjs', 'overload.mjs', 'faults.mjs', 'onnx/predict.mjs', 'tfjs/bench.mjs', 'transformers/bench.mjs'];
+const scripts = ['server.mjs', 'load.mjs', 'training.mjs', 'webhook-examples.mjs', 'responsiveness.mjs', 'overload.mjs', 'faults.mjs', 'onnx/predict.mjs', 'tfjs/bench.mjs', 'transformers/bench.mjs'];
 const rows = [];
 for (const script of scripts) {
   const file = fileURLToPath(new URL(script, import.meta.url));

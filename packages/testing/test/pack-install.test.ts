@@ -61,10 +61,10 @@ export const v: Float32Array = hashedBagOfWords('x', 4);`,
   },
   {
     dir: 'packages/tfjs',
-    exports: { '.': ['TfjsTextClassifier', 'TextClassifier', 'initTfjs', 'tf', 'trainModel'] },
-    types: `import { TfjsTextClassifier, initTfjs, type TfjsRuntime } from '@lsml/tfjs';
-export class S extends TfjsTextClassifier { static override training = { trainEvery: 5 }; }
-export const r: Promise<TfjsRuntime> = initTfjs();`,
+    exports: { '.': ['tfjsRuntime', 'TfjsError', 'TFJS_RUNTIME_DEFAULTS', 'initTfjs', 'tf', 'loadGraphModel'] },
+    types: `import { tfjsRuntime, initTfjs, type TfjsPlatform, type TfjsTextRuntime } from '@lsml/tfjs';
+export const rt: TfjsTextRuntime = tfjsRuntime({ vectorizer: { ngramRange: [1, 1] } });
+export const r: Promise<TfjsPlatform> = initTfjs();`,
   },
   {
     dir: 'packages/transformers',

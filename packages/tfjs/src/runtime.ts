@@ -281,6 +281,8 @@ function acquirePool(threads: number | undefined): ThreadPool {
   if (!entry) {
     entry = { pool: createThreadPool(WORKER_URL, threads === undefined ? {} : { threads }), refs: 0 };
     pools.set(key, entry);
+    // Import the worker module in every thread now, not during the first prediction or training.
+    for (let i = 0; i < entry.pool.threads; i++) entry.pool.run(null, { name: 'warm' }).catch(() => undefined);
   }
   entry.refs++;
   return entry.pool;

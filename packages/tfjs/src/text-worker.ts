@@ -4,6 +4,11 @@
 import { classifyTexts, trainTextModel, type TextModel, type TextTrainConfig, type TextTrainMetrics } from './text-model.js';
 import type { TextVectorizerConfig } from './text-vectorizer.js';
 
+/** Loads this module (and the vectoriser's imports) in a thread before its first real task. */
+export function warm(): boolean {
+  return true;
+}
+
 /** Input of `predict`. */
 export interface PredictTask {
   readonly model: TextModel;

@@ -120,6 +120,23 @@ describe('backend({ runtime, head }) over HTTP', () => {
     expect(setup.body.detail).toContain('No label of <Choices name="sentiment"> matches a class of this model (model classes: GOOD, BAD; config labels: Positive, Negative)');
   });
 
+  it("passes the project's extra_params to the head and the runtime (as run params), and the request's signal", async () => {
+    class Recording extends KeywordClassifier {
+      calls: Array<{ params: unknown; signal: boolean }> = [];
+      override async run(...args: Parameters<KeywordClassifier['run']>) {
+        this.calls.push({ params: args[1]?.params, signal: args[1]?.signal instanceof AbortSignal });
+        return super.run(...args);
+      }
+    }
+    const runtime = new Recording({ good: 'Positive', bad: 'Negative' });
+    const { url } = await start(backend({ runtime, head: choicesHead() }));
+    await post(`${url}/setup`, { project: '5.1', schema: CHOICES, extra_params: '{"top_k": 2, "temperature": 0.3}' });
+    const { body } = await post(`${url}/predict`, { tasks: [{ id: 1, data: { text: 'bad' } }], project: '5.1', label_config: CHOICES });
+    const [both] = body.results as Array<Array<{ result: Array<{ value: { choices: string[] } }> }>>;
+    expect(both!.map((p) => p.result[0]!.value.choices[0])).toEqual(['Negative', 'Positive']);
+    expect(runtime.calls).toEqual([{ params: { top_k: 2, temperature: 0.3 }, signal: true }]);
+  });
+
   it('maps spans to code-point offsets that validate against the config', async () => {
     const Model = backend({ runtime: new DictionaryTagger({ John: 'PER', Paris: 'LOC' }), head: spansHead() });
     const { url } = await start(Model);
@@ -193,6 +210,13 @@ describe('backend() with a trainable runtime', () => {
     const { body } = await predict();
     const [first] = body.results as Array<{ result: Array<{ value: { choices: string[] } }>; model_version: string }>;
     expect(first!.result[0]!.value.choices).toEqual(['Positive']);
+    // Deleting an annotation removes its task's example: by annotation and task, and by id only (bulk).
+    await post(`${url}/webhook`, { ...annotation(2, 'lovely people', 'Positive'), action: 'ANNOTATION_DELETED' });
+    await post(`${url}/webhook`, { action: 'ANNOTATIONS_DELETED', annotations: [{ id: 103 }], project: { id: 9, label_config: CHOICES } });
+    expect((await store.keys('9', EXAMPLE_KEY_PREFIX)).sort()).toEqual(['example:1', 'example:4']);
+    // A cancelled (skipped) annotation is no example.
+    await post(`${url}/webhook`, { ...annotation(7, 'skipped', 'Positive'), annotation: { ...annotation(7, 'skipped', 'Positive').annotation, was_cancelled: true } });
+    expect(await store.has('9', 'example:7')).toBe(false);
     // Training ran on fresh runtimes; the serving one was restored from the saved files.
     expect(runtimes[0]!.trainings).toBe(0);
     expect(runtimes.slice(1).some((r) => r.trainings > 0)).toBe(true);

@@ -162,6 +162,8 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
       try {
         return await bound.toInput(task, request);
       } catch (err) {
+        // An aborted request stops here rather than predicting the rest for nobody.
+        request.signal?.throwIfAborted();
         if (err instanceof TaskInputError || (LsmlError.is(err) && err.code === 'task_input')) {
           const e = err as TaskInputError;
           this.logger.warn({ task: task.id ?? null, field: e.field }, `No prediction for this task: ${e.message}`);
@@ -169,7 +171,7 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         }
         // Other lsml errors (a misfit config, an aborted request) fail the request with their status.
         if (LsmlError.is(err)) throw err;
-        this.logger.warn({ task: task.id ?? null, field: bound.toName, err }, 'No prediction for this task: its input could not be read');
+        this.logger.warn({ task: task.id ?? null, field: bound.field ?? bound.toName, err }, 'No prediction for this task: its input could not be read');
         return null;
       }
     }

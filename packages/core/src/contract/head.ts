@@ -41,6 +41,8 @@ export interface BoundHead<K extends InputKind, O extends OutputKind> {
   readonly fromName: string;
   /** The object it reads (`to_name`). */
   readonly toName: string;
+  /** The `task.data` key it reads the input from (`$text` → `text`); named in per-task warnings. */
+  readonly field?: string;
   toInput(task: Task, request: HeadRequest): Promise<InputOf<K>> | InputOf<K>;
   toPrediction(output: OutputOf<O>, input: InputOf<K>, task: Task, request: HeadRequest): PredictionValue | PredictionValue[] | null;
   /** For trainable runtimes: the labels an annotation chose for this control, or null if none. */

@@ -46,6 +46,11 @@ export interface ImageInput {
    * themselves (e.g. OCR engines).
    */
   readonly path?: string;
+  /**
+   * For zero-shot runtimes (`RuntimeInfo.candidateLabels`, e.g. CLIP): the label config's labels, so
+   * the model scores exactly those.
+   */
+  readonly candidateLabels?: readonly string[];
 }
 
 /** Every input kind a head can produce. */

@@ -57,6 +57,14 @@ describe('choicesHead', () => {
     expect(validatePrediction(new LabelInterface(cfg), p!).ok).toBe(true);
   });
 
+  it('fills a nested Taxonomy with the path from the root', async () => {
+    const cfg =
+      '<View><Text name="t" value="$review"/><Taxonomy name="tax" toName="t"><Choice value="Opinion"><Choice value="Positive"/><Choice value="Negative"/></Choice></Taxonomy></View>';
+    const [p] = (await predictWith(choicesHead(), runtime(), cfg, [task(1, 'awful')])) as Choice[];
+    expect(p!.result[0]!.value).toEqual({ taxonomy: [['Opinion', 'Negative']] });
+    expect(validatePrediction(new LabelInterface(cfg), p!).ok).toBe(true);
+  });
+
   it('reads the labels an annotation chose (for training)', async () => {
     const bound = await bindWith(choicesHead(), runtime(), config());
     expect(bound.labelsOf!({ result: [{ from_name: 'sentiment', to_name: 'review', type: 'choices', value: { choices: ['Negative'] } }] as never })).toEqual(['Negative']);

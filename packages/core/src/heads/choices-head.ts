@@ -5,6 +5,8 @@ import type { ImageInput, InputOf, TextInput } from '../contract/inputs.js';
 import { findConfigLabel, mapLabels } from '../contract/labels.js';
 import type { ClassesOutput } from '../contract/outputs.js';
 import { textOf } from '../contract/text.js';
+import type { LabelInterface } from '../label-config/label-interface.js';
+import { parseXmlElements, type XmlElement } from '../label-config/xml.js';
 import type { GetLocalPathOptions } from '../media/get-local-path.js';
 import type { Annotation, PredictionValue, Task } from '../protocol/types.js';
 import { clampScore, findHeadTarget, numberParam } from './head-targets.js';
@@ -78,6 +80,7 @@ export function choicesHead(options: ChoicesHeadOptions = {}): TaskHead<'text' |
       }
       const multiple = control.attrs.choice === 'multiple';
       const taxonomy = control.regionType === 'taxonomy';
+      const paths = taxonomy ? taxonomyPaths(li, control.name) : new Map<string, string[]>();
       // Without a model label list (or with dynamic labels), each class is looked up as it comes.
       const lookup = (modelLabel: string): string | undefined => {
         if (labelMap) return findConfigLabel(labelMap, modelLabel);
@@ -91,8 +94,8 @@ export function choicesHead(options: ChoicesHeadOptions = {}): TaskHead<'text' |
             from_name: control.name,
             to_name: object.name,
             type: control.regionType,
-            // A Taxonomy value is a list of paths from the root; a flat label is a path of one.
-            value: taxonomy ? { taxonomy: labels.map((l) => [l]) } : { choices: labels },
+            // A Taxonomy value is a list of paths from the root to the chosen node.
+            value: taxonomy ? { taxonomy: labels.map((l) => paths.get(l) ?? [l]) } : { choices: labels },
             score,
           },
         ],
@@ -101,15 +104,17 @@ export function choicesHead(options: ChoicesHeadOptions = {}): TaskHead<'text' |
       return {
         fromName: control.name,
         toName: object.name,
+        field,
         labels: configLabels,
         async toInput(task: Task, request: HeadRequest): Promise<InputOf<'text' | 'image'>> {
           if (image) {
             const spec = binding.runtime.image ?? {};
-            return readTaskImage(task, field, spec, {
+            const img: ImageInput = await readTaskImage(task, field, spec, {
               ...(options.decodeImage ? { decode: options.decodeImage } : {}),
               ...(options.media ? { media: options.media } : {}),
               ...(request.signal ? { signal: request.signal } : {}),
-            }) satisfies Promise<ImageInput>;
+            });
+            return candidateLabels ? { ...img, candidateLabels } : img;
           }
           const input: TextInput = { kind: 'text', text: textOf(task, field), ...(candidateLabels ? { candidateLabels } : {}) };
           return input;
@@ -157,4 +162,34 @@ export function choicesHead(options: ChoicesHeadOptions = {}): TaskHead<'text' |
       };
     },
   };
+}
+
+/**
+ * For each node of a `<Taxonomy>`, its path from the root (`<Choice>` values, alias first), so a
+ * model class naming a nested node becomes the path Label Studio expects.
+ */
+function taxonomyPaths(li: LabelInterface, control: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const elements = parseXmlElements(li.config);
+  const root = elements.find((e) => e.tag.toLowerCase() === 'taxonomy' && e.attrs.name === control);
+  if (!root) return out;
+  const key = (e: XmlElement) => e.attrs.alias ?? e.attrs.value;
+  for (const el of elements) {
+    if (el.tag.toLowerCase() !== 'choice') continue;
+    const path: string[] = [];
+    let inside = false;
+    for (let at: XmlElement | null = el; at; at = at.parent) {
+      if (at === root) {
+        inside = true;
+        break;
+      }
+      if (at.tag.toLowerCase() === 'choice') {
+        const k = key(at);
+        if (k !== undefined) path.unshift(k);
+      }
+    }
+    const label = key(el);
+    if (inside && label !== undefined && !out.has(label)) out.set(label, path);
+  }
+  return out;
 }

@@ -96,6 +96,17 @@ describe('choicesHead over <Image>', () => {
     expect((err as Error).message).toBe('This model needs a <Choices> or <Taxonomy> over a <Image>; the label config has <Choices name="c" toName="t"> only');
   });
 
+  it('zero-shot image runtimes get the config labels with the image', async () => {
+    class ZeroShot extends BrightnessClassifier {
+      override async load(): Promise<RuntimeInfo> {
+        return { candidateLabels: true, image: { width: 4, height: 4 } };
+      }
+    }
+    const bound = await bindWith(choicesHead(), new ZeroShot(), CONFIG);
+    const input = (await bound.toInput({ id: 1, data: { image: white } }, { context: null, extraParams: {}, logger: undefined as never })) as ImageInput;
+    expect([input.kind, input.width, input.candidateLabels]).toEqual(['image', 4, ['bright', 'dark']]);
+  });
+
   it('fill and contain resize as asked', async () => {
     const fill = await decodeImageWithSharp(white, { width: 10, height: 10, fit: 'fill', channels: 1 });
     expect([fill.width, fill.height, fill.channels, fill.transform.scaleX, fill.transform.scaleY]).toEqual([10, 10, 1, 0.25, 0.5]);

@@ -61,6 +61,7 @@ export function spansHead(options: SpansHeadOptions = {}): TaskHead<'text', 'spa
       return {
         fromName: control.name,
         toName: object.name,
+        field,
         labels: [...control.labels],
         toInput(task: Task): TextInput {
           return { kind: 'text', text: textOf(task, field) };

@@ -85,6 +85,7 @@ export function textareaHead(options: TextareaHeadOptions = {}): TaskHead<'text'
       return {
         fromName: control.name,
         toName: object.name,
+        field,
         toInput(task: Task, request: HeadRequest): TextInput {
           const text = textOf(task, field);
           const extraTemplate = request.extraParams.prompt_template;

@@ -4,11 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_REDIS, startRedis, type RedisInstance } from '../../test/helpers/redis-server.js';
-import { MemoryStore } from './memory-store.js';
-import { RedisStore } from './redis-store.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { StateStore } from './state-store.js';
+import { MemoryStore, RedisStore, SqliteStore, type StateStore } from '@lsml/core';
+import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
 
 let redis: RedisInstance | undefined;
 beforeAll(async () => {
