@@ -17,6 +17,7 @@ const ALL = [
   'faults.mjs',
   'text-classifier.mjs',
   'ocr.mjs',
+  'images.mjs',
   'onnx/predict.mjs',
   'tfjs/bench.mjs',
   'transformers/bench.mjs',

@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // text-worker runs in core's worker threads (runtime.ts points the pool at dist/text-worker.js).
-  entry: { index: 'src/index.ts', 'text-worker': 'src/text-worker.ts' },
+  // text-worker and image-worker run in core's worker threads (runtime.ts / image-runtime.ts point the pools at dist/*-worker.js).
+  entry: { index: 'src/index.ts', 'text-worker': 'src/text-worker.ts', 'image-worker': 'src/image-worker.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

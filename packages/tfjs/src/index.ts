@@ -5,6 +5,19 @@
 export { tfjsRuntime, type TfjsTextRuntime, type TfjsTrainOutput } from './runtime.js';
 export { TFJS_RUNTIME_DEFAULTS, type TfjsRuntimeSettings } from './settings.js';
 export { TfjsError, type TfjsErrorCode } from './errors.js';
+export { tfjsImageRuntime, type TfjsImageRuntime, type TfjsImageRuntimeSettings } from './image-runtime.js';
+export {
+  TFJS_IMAGE_FAMILIES,
+  COCO_CLASSES,
+  COCO_KEYPOINTS,
+  decodeCenternet,
+  decodeMovenet,
+  decodeSelfie,
+  type DecodeBoxesOptions,
+  type TfjsImageFamily,
+  type TfjsImageFamilyOutputs,
+  type TfjsImageFamilySpec,
+} from './image-models.js';
 
 // ---- Framework utilities ----------------------------------------------------------------------------
 /** TF.js itself (`@tensorflow/tfjs`), the copy this package initialises. */

@@ -5,6 +5,8 @@ import { createThreadPool, type ClassesOutput, type LoadOptions, type RunOptions
 import path from 'node:path';
 import { TfjsError } from './errors.js';
 import { initTfjs } from './platform.js';
+import type { TfjsImageFamily } from './image-models.js';
+import { tfjsImageRuntime, type TfjsImageRuntime, type TfjsImageRuntimeSettings } from './image-runtime.js';
 import { TFJS_RUNTIME_DEFAULTS, type TfjsRuntimeSettings } from './settings.js';
 import { loadTextModel, saveTextModel, sharedTextModel } from './text-model-files.js';
 import { classifyTexts, trainTextModel, type TextModel, type TextTrainConfig, type TextTrainMetrics } from './text-model.js';
@@ -27,6 +29,15 @@ export interface TfjsTrainOutput extends TextTrainMetrics {
 }
 
 /**
+ * A TF.js graph model over images, decoded by its family: `centernet` → boxes, `movenet` → keypoints,
+ * `selfie` → masks (see `TfjsImageRuntimeSettings`; inference runs in worker threads).
+ *
+ * ```ts
+ * export default backend({ runtime: tfjsRuntime({ family: 'centernet', model: './centernet.json' }), head: rectanglesHead() });
+ * ```
+ */
+export function tfjsRuntime<F extends TfjsImageFamily>(settings: TfjsImageRuntimeSettings<F>): TfjsImageRuntime<F>;
+/**
  * A trainable TF.js text classifier for the adapter contract: `TextInput` → `ClassesOutput` (one
  * calibrated probability per class). Vectorising, scoring and training run in worker threads (core's
  * `createThreadPool`), so a 20,000-task prediction or a retraining never blocks `/health`.
@@ -42,7 +53,9 @@ export interface TfjsTrainOutput extends TextTrainMetrics {
  * });
  * ```
  */
-export function tfjsRuntime(settings: TfjsRuntimeSettings = {}): TfjsTextRuntime {
+export function tfjsRuntime(settings?: TfjsRuntimeSettings): TfjsTextRuntime;
+export function tfjsRuntime(settings: TfjsRuntimeSettings | TfjsImageRuntimeSettings = {}): unknown {
+  if ('family' in settings) return tfjsImageRuntime(settings);
   return new TextClassifierRuntime(settings);
 }
 
