@@ -2,6 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { HttpError } from '../http-errors.js';
+import { parseJsonYielding } from './chunked-json.js';
+
+/** Bodies from this size (bytes) on are parsed in slices, yielding to the event loop (chunked-json.ts). */
+const YIELDING_PARSE_BYTES = 1024 * 1024;
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
 
@@ -75,12 +79,19 @@ export function readJsonBody(req: IncomingMessage, limit: number, limitText: str
     stream.once('end', () => {
       if (done) return;
       done = true;
+      const decodeError = (err: unknown) => new HttpError(400, `Bad Request: Failed to decode JSON object: ${(err as Error).message}`);
+      if (size >= YIELDING_PARSE_BYTES) {
+        // A big body (Label Studio's "Retrieve predictions" on a large project) is parsed a few ms at a
+        // time so that /health and other requests keep being answered meanwhile.
+        parseJsonYielding(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).then(resolve, (err: unknown) => reject(decodeError(err)));
+        return;
+      }
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       if (text.length === 0) return resolve({});
       try {
         resolve(JSON.parse(text));
       } catch (err) {
-        reject(new HttpError(400, `Bad Request: Failed to decode JSON object: ${(err as Error).message}`));
+        reject(decodeError(err));
       }
     });
   });
