@@ -22,6 +22,7 @@ describe('parseJsonYielding', () => {
       `{"a": [], "tasks": ${tasks}, "b": [1,2,3], "c": "x"}`,
       `{"tasks": ${JSON.stringify(Array.from({ length: 20000 }, (_, i) => i))}}`,
       `{"tasks": ${JSON.stringify(Array.from({ length: 20000 }, (_, i) => (i % 2 ? 'a,b]' : true)))}}`,
+      `{"tasks": ${JSON.stringify(Array.from({ length: 20000 }, (_, i) => ['end\\', 'q"\\"', '\\\\"}', `{"k": "${i}"}`][i % 4]))}, "z": "\\\\"}`,
       `[1, 2]`,
       `{}`,
     ];

@@ -90,7 +90,7 @@ const EMPTY_ARRAY = Buffer.from('[]');
  * caller then uses JSON.parse, which reports the error). Only structure is checked here; the pieces
  * are validated by JSON.parse.
  */
-async function scanTopLevelArrays(bytes: Uint8Array): Promise<ArraySpan[] | null> {
+async function scanTopLevelArrays(bytes: Buffer): Promise<ArraySpan[] | null> {
   const n = bytes.length;
   let i = 0;
   while (i < n && isSpace(bytes[i]!)) i++;
@@ -106,15 +106,22 @@ async function scanTopLevelArrays(bytes: Uint8Array): Promise<ArraySpan[] | null
   let current: ArraySpan | null = null; // the top-level array being scanned (depth 2 = its elements)
   let elementStart = -1;
   let sliceStart = performance.now();
+  let steps = 0;
   for (; i < n; i++) {
-    if ((i & 0xffff) === 0 && performance.now() - sliceStart > SLICE_MS) {
+    if ((++steps & 0xfff) === 0 && performance.now() - sliceStart > SLICE_MS) {
       await yieldToEventLoop();
       sliceStart = performance.now();
     }
-    const b = bytes[i]!;
     if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) {
+      // Jump to the next quote (native search: most of a body is the tasks' text); an odd run of
+      // backslashes before it escapes it.
+      const q = bytes.indexOf(QUOTE, i);
+      if (q < 0) return null;
+      let k = q - 1;
+      while (k >= i && bytes[k] === BACKSLASH) k--;
+      i = q;
+      if ((q - 1 - k) % 2 === 1) continue;
+      {
         inString = false;
         if (depth === 1 && keyStart >= 0) {
           try {
@@ -128,6 +135,7 @@ async function scanTopLevelArrays(bytes: Uint8Array): Promise<ArraySpan[] | null
       }
       continue;
     }
+    const b = bytes[i]!;
     if (b === QUOTE) {
       inString = true;
       if (depth === 1 && expectKey) {
