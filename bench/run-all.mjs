@@ -16,6 +16,7 @@ const ALL = [
   'overload.mjs',
   'faults.mjs',
   'text-classifier.mjs',
+  'apps-rss.mjs',
   'onnx/predict.mjs',
   'tfjs/bench.mjs',
   'transformers/bench.mjs',
