@@ -1,17 +1,5 @@
 // Runs inside each pool thread: import the user's worker module (through tsx when it is TypeScript,
 // like the model file) once, then call the requested export with the task's input.
-import os from 'node:os';
-
-// Pool threads run below the event loop's priority (on Linux a thread's nice value is its own): when
-// the cores are busy, the scheduler serves the main thread (/health, other requests) first, and the
-// CPU-bound work takes what is left. LSML_THREAD_NICE=0 turns this off.
-try {
-  const nice = Number(process.env.LSML_THREAD_NICE ?? 5);
-  if (Number.isInteger(nice) && nice > 0) os.setPriority(0, Math.min(19, os.getPriority(0) + nice));
-} catch {
-  // Not permitted or not supported: run at the process's priority.
-}
-
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 export interface ThreadTask {
