@@ -18,6 +18,7 @@ const ALL = [
   'text-classifier.mjs',
   'ocr.mjs',
   'images.mjs',
+  'apps-rss.mjs',
   'onnx/predict.mjs',
   'tfjs/bench.mjs',
   'transformers/bench.mjs',

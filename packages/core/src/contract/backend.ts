@@ -138,7 +138,21 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         ...(predictOptions.signal ? { signal: predictOptions.signal } : {}),
         logger: this.logger,
       };
-      const inputs = await Promise.all(tasks.map((task) => this.readInput(bound, task, request)));
+      // Large batches (20,000 tasks) are walked a few ms at a time, yielding in between, so that the
+      // server keeps answering other requests (/health) meanwhile; small ones never yield.
+      const pending: Array<Promise<InputOf<K> | null>> = new Array(tasks.length);
+      let slice = performance.now();
+      for (let i = 0; i < tasks.length; i++) {
+        const p = this.readInput(bound, tasks[i]!, request);
+        // Rejections are collected by Promise.all below; this keeps one from counting as unhandled during a yield.
+        p.catch(() => undefined);
+        pending[i] = p;
+        if ((i & 15) === 15 && performance.now() - slice > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          slice = performance.now();
+        }
+      }
+      const inputs = await Promise.all(pending);
       const ready = inputs.flatMap((input, i) => (input === null ? [] : [{ input, index: i }]));
       const outputs = ready.length === 0 ? [] : await this.runtime.run(ready.map((r) => r.input), { ...(request.signal ? { signal: request.signal } : {}), params: request.extraParams });
       if (outputs.length !== ready.length) {
@@ -146,10 +160,16 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
       }
       // One entry per task; [] = no prediction for that task (see backend()'s doc comment).
       const predictions: Array<PredictionValue | PredictionValue[]> = tasks.map(() => []);
-      ready.forEach(({ input, index }, i) => {
+      slice = performance.now();
+      for (let i = 0; i < ready.length; i++) {
+        const { input, index } = ready[i]!;
         const p = bound.toPrediction(outputs[i] as never, input, tasks[index] as Task, request);
         predictions[index] = p === null ? [] : Array.isArray(p) && p.length !== 1 ? p : Array.isArray(p) ? (p[0] as PredictionValue) : p;
-      });
+        if ((i & 15) === 15 && performance.now() - slice > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          slice = performance.now();
+        }
+      }
       return new ModelResponse({ model_version: version, predictions });
     }
 
@@ -322,6 +342,13 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
   }
   Object.defineProperty(RuntimeBackend, 'name', { value: name });
   return RuntimeBackend;
+}
+
+/** Milliseconds of per-task work (inputs, predictions) between two yields to the event loop. */
+const YIELD_EVERY_MS = 4;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function toArray<T>(v: T | T[] | undefined): T[] {

@@ -2,6 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { HttpError } from '../http-errors.js';
+import { parseJsonYielding } from './chunked-json.js';
+
+/** Bodies from this size (bytes) on are parsed in slices, yielding to the event loop (chunked-json.ts). */
+const YIELDING_PARSE_BYTES = 1024 * 1024;
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
 
@@ -55,6 +59,10 @@ export function readJsonBody(req: IncomingMessage, limit: number, limitText: str
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // A big body of known length is copied into one buffer as it arrives: Buffer.concat of 30 MB at the
+    // end would block the event loop in one go.
+    const declared = encoding === 'identity' && length !== undefined ? Number(length) : NaN;
+    const whole = declared >= YIELDING_PARSE_BYTES ? Buffer.allocUnsafe(declared) : null;
     let done = false;
     const fail = (err: HttpError) => {
       if (done) return;
@@ -67,7 +75,9 @@ export function readJsonBody(req: IncomingMessage, limit: number, limitText: str
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) fail(tooLarge());
-      else chunks.push(chunk);
+      else if (!whole) chunks.push(chunk);
+      else if (size > whole.length) fail(new HttpError(400, 'Bad Request: the body is longer than its Content-Length'));
+      else chunk.copy(whole, size - chunk.length);
     };
     stream.on('data', onData);
     stream.once('error', (err: Error) => fail(new HttpError(400, `Bad Request: ${err.message}`)));
@@ -75,12 +85,24 @@ export function readJsonBody(req: IncomingMessage, limit: number, limitText: str
     stream.once('end', () => {
       if (done) return;
       done = true;
+      const decodeError = (err: unknown) => new HttpError(400, `Bad Request: Failed to decode JSON object: ${(err as Error).message}`);
+      if (whole) {
+        if (size !== whole.length) return reject(new HttpError(400, 'Bad Request: the body is shorter than its Content-Length'));
+        parseJsonYielding(whole).then(resolve, (err: unknown) => reject(decodeError(err)));
+        return;
+      }
+      if (size >= YIELDING_PARSE_BYTES) {
+        // A big body (Label Studio's "Retrieve predictions" on a large project) is parsed a few ms at a
+        // time so that /health and other requests keep being answered meanwhile.
+        parseJsonYielding(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).then(resolve, (err: unknown) => reject(decodeError(err)));
+        return;
+      }
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       if (text.length === 0) return resolve({});
       try {
         resolve(JSON.parse(text));
       } catch (err) {
-        reject(new HttpError(400, `Bad Request: Failed to decode JSON object: ${(err as Error).message}`));
+        reject(decodeError(err));
       }
     });
   });

@@ -8,7 +8,13 @@ import { HttpError } from '../http-errors.js';
 import { admit } from '../middleware/admission.js';
 import { parsePredictBody } from '../request-schemas.js';
 import { getModel, projectIdOf, type RouteContext } from '../route-context.js';
-import { jsonReply, type RouteHandler } from '../route-types.js';
+import { jsonReply, rawJsonReply, type RouteHandler } from '../route-types.js';
+import { yieldToEventLoop } from '../middleware/chunked-json.js';
+
+/** Milliseconds of synchronous work (validation, serialisation) between two yields to the event loop. */
+const SLICE_MS = 4;
+/** Answers with more results than this are serialised in slices. */
+const SLICED_REPLY_RESULTS = 1000;
 
 /**
  * `POST /predict` (§4.4): admission (503 when full), the project's instance, the model's `predict`
@@ -46,7 +52,7 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
           };
           const raw = await model.predict(tasks, options);
           const results = normalizePredictions(raw, version);
-          const failures = checkPredictions(model, results, config.strictValidation, logger);
+          const failures = await checkPredictions(model, results, config.strictValidation, logger);
           if (failures) metrics.validationWarnings.inc(failures);
           return { results, version };
         } finally {
@@ -63,7 +69,7 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
         work.then(resolve, reject);
       });
       metrics.countPredictions(version, results.length);
-      return jsonReply(200, { results });
+      return results.length > SLICED_REPLY_RESULTS ? rawJsonReply(200, await stringifyResultsYielding(results)) : jsonReply(200, { results });
     } catch (err) {
       if (err instanceof HttpError && err.status === 504) metrics.rejected.inc({ reason: 'timeout' });
       throw err;
@@ -105,12 +111,15 @@ class LazyAbortController {
  * prediction makes Label Studio drop the whole batch). Default: log a warning naming region and field;
  * strict mode: fail the request.
  */
-function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): number {
+async function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): Promise<number> {
   const li = model.labelInterface;
   if (!li) return 0;
   let failures = 0;
   const problems: string[] = [];
-  results.forEach((entry, i) => {
+  // 20,000 predictions take long enough to stall /health: check them a few ms at a time.
+  let slice = performance.now();
+  for (let i = 0; i < results.length; i++) {
+    const entry = results[i];
     const list = Array.isArray(entry) ? entry : [entry];
     list.forEach((prediction, j) => {
       if (typeof prediction !== 'object' || prediction === null || !('result' in prediction)) return;
@@ -120,11 +129,35 @@ function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: 
       const where = Array.isArray(entry) ? `results[${i}][${j}]` : `results[${i}]`;
       for (const e of errors) problems.push(`${where}.${e.path}: ${e.message}`);
     });
-  });
+    if ((i & 15) === 15 && performance.now() - slice > SLICE_MS) {
+      await yieldToEventLoop();
+      slice = performance.now();
+    }
+  }
   if (problems.length === 0) return 0;
   if (strict) {
     throw new HttpError(500, `Prediction failed validation against the label config: ${problems.slice(0, 20).join('; ')}`);
   }
   logger.warn({ project: model.projectId, problems: problems.slice(0, 20), count: problems.length }, 'Prediction does not match the label config; Label Studio will reject this batch');
   return failures;
+}
+
+/**
+ * `JSON.stringify({ results })`, a slice of results at a time with yields in between: one call on
+ * 20,000 predictions blocks the event loop for tens of ms. Same text as the one-call form.
+ */
+async function stringifyResultsYielding(results: readonly unknown[]): Promise<string> {
+  const parts: string[] = [];
+  const step = 500;
+  let slice = performance.now();
+  for (let start = 0; start < results.length; start += step) {
+    const text = JSON.stringify(results.slice(start, start + step));
+    // '[a,b]' → 'a,b'
+    if (text.length > 2) parts.push(text.slice(1, -1));
+    if (performance.now() - slice > SLICE_MS) {
+      await yieldToEventLoop();
+      slice = performance.now();
+    }
+  }
+  return `{"results":[${parts.join(',')}]}`;
 }
