@@ -22,6 +22,7 @@ import type { RouteContext } from './route-context.js';
 import { jsonReply, type Reply, type RouteDefinition, type RouteRequest } from './route-types.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { jobStatusRoute } from './routes/job-status.js';
+import { jobsCancelRoute, jobsPredictRoute } from './routes/jobs-predict.js';
 import { metricsRoute } from './routes/metrics.js';
 import { predictRoute } from './routes/predict.js';
 import { setupRoute } from './routes/setup.js';
@@ -148,6 +149,8 @@ export function createLsmlApp(ModelClass: BackendClass, options: CreateServerOpt
     { path: '/predict', method: 'POST', allow: 'POST, OPTIONS', handler: predictRoute(ctx) },
     { path: '/webhook', method: 'POST', allow: 'POST, OPTIONS', handler: webhookRoute(ctx) },
     { path: '/job_status', method: 'POST', allow: 'POST, OPTIONS', handler: jobStatusRoute(ctx) },
+    { path: '/jobs/predict', method: 'POST', allow: 'POST, OPTIONS', handler: jobsPredictRoute(ctx, env) },
+    { path: '/jobs/cancel', method: 'POST', allow: 'POST, OPTIONS', handler: jobsCancelRoute(ctx) },
     { path: '/ready', method: 'GET', allow: 'HEAD, OPTIONS, GET', handler: readyRoute(ctx) },
   ];
   const routes = new Map(routeList.map((r) => [r.path, r]));

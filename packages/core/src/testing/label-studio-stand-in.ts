@@ -71,6 +71,8 @@ export interface LabelStudioStandIn {
   views: Map<number, { project: number; taskIds: number[] }>;
   /** Faults to inject. */
   faults: StandInFaults;
+  /** Label config per project (returned as `label_config` by `GET /api/projects/{id}/`). */
+  labelConfigs: Map<number, string>;
   /** Requests seen, as `METHOD path?query`. */
   requests: string[];
   /** How many times `/api/token/refresh/` was called. */
@@ -114,6 +116,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const predictions: StandInPrediction[] = [];
   const byTask = new Map<number, StandInPrediction[]>();
   const views = new Map<number, { project: number; taskIds: number[] }>();
+  const labelConfigs = new Map<number, string>();
   const faults: StandInFaults = { tooManyRequests: 0, retryAfterS: 0, serverErrors: 0, slowPageMs: 0 };
   const requests: string[] = [];
   const state = { refreshes: 0 };
@@ -177,7 +180,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const id = Number(m[1]);
       const count = [...tasks.values()].filter((t) => t.project === id).length;
       if (count === 0) return json(res, 404, { detail: 'Not found.' });
-      return json(res, 200, { id, title: `Project ${id}`, task_number: count });
+      return json(res, 200, { id, title: `Project ${id}`, task_number: count, label_config: labelConfigs.get(id) ?? '<View></View>' });
     }
     if (req.method === 'GET' && url.pathname === '/api/tasks/') {
       const project = Number(url.searchParams.get('project'));
@@ -268,6 +271,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
     predictions,
     views,
     faults,
+    labelConfigs,
     requests,
     get refreshes() {
       return state.refreshes;
