@@ -17,7 +17,8 @@ import { createLogger } from '../src/logger.js';
 
 const silent = createLogger({ level: 'silent' });
 import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
-import { spawnBackend } from './helpers/spawn-backend.js';
+import { spawn } from 'node:child_process';
+import { CLI, spawnBackend } from './helpers/spawn-backend.js';
 import { spawnWorker } from './helpers/spawn-worker.js';
 import { CHOICES_CONFIG } from './helpers/training-requests.js';
 
@@ -175,5 +176,47 @@ describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
       await w2.stop();
       await server.stop();
     }
+  }, 120_000);
+});
+
+describe('lsml predict (CLI, embedded queue)', () => {
+  let ls: LabelStudioStandIn;
+  beforeAll(async () => {
+    ls = await startLabelStudioStandIn();
+  });
+  afterAll(async () => {
+    await ls?.close();
+  });
+
+  const run = (args: string[], env: Record<string, string>, killWhen?: () => boolean) =>
+    new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'predict', fixture, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const onData = (c: Buffer) => {
+        out += c.toString();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      const timer = killWhen && setInterval(() => killWhen() && child.kill('SIGKILL'), 20);
+      child.once('exit', (code, signal) => {
+        if (timer) clearInterval(timer);
+        resolve({ code, signal, out });
+      });
+    });
+
+  it('shows progress lines, survives kill -9 and resumes: exactly one prediction per task', async () => {
+    seedProject(ls, 9, 2000);
+    const modelDir = tmp();
+    const env = { LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token', BULK_DELAY_MS: '15', LSML_JOB_LEASE_MS: '1000' };
+    // Killed once the stand-in holds 300 predictions: some chunks finished, one mid-way.
+    const first = await run(['--project', '9', '--chunk-size', '100', '--batch', '20', '--model-dir', modelDir], env, () => ls.predictionCounts(9, '0.0.1').size > 0 && [...ls.predictionCounts(9, '0.0.1').values()].filter((n) => n > 0).length >= 300);
+    expect(first.signal).toBe('SIGKILL');
+    const job = /bulk job (bulk-[0-9a-f-]+)/.exec(first.out)![1]!;
+    expect(first.out).toMatch(/2000 tasks in 20 chunks/);
+    const second = await run(['--project', '9', '--resume', job, '--model-dir', modelDir], env);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/2000\/2000/);
+    expect(second.out).toMatch(/finished: \d+ written, \d+ already there, 0 failed/);
+    expectExactlyOne(ls, 9, '0.0.1');
   }, 120_000);
 });
