@@ -111,6 +111,9 @@ describe('bulk prediction on the embedded queue', () => {
     expect(done.failed_tasks.map((f) => f.task).sort((a, b) => a - b)).toEqual([boom, bad]);
     expect(done.failed_tasks.find((f) => f.task === bad)!.error).toMatch(/label config/);
     expect(done.rate).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${url}/metrics?format=prometheus`, { headers: auth })).text();
+    expect(metrics).toContain(`lsml_bulk_predict_tasks{job="${queued.job}",state="done"} 2000`);
+    expect(metrics).toContain(`lsml_bulk_predict_tasks{job="${queued.job}",state="failed"} 2`);
     expectExactlyOne(ls, 1, '0.0.1', [boom, bad]);
     expect(ls.predictionsOf(ids[0]!, '0.0.1')[0]!.result[0]).toMatchObject({ value: { choices: [expect.any(String)] } });
 
@@ -119,6 +122,26 @@ describe('bulk prediction on the embedded queue', () => {
     expect(again.total).toBe(2);
     await pollBulk(url, again.job, (s) => s.job_status === 'finished', 30_000, auth);
     expectExactlyOne(ls, 1, '0.0.1', [boom, bad]);
+  });
+
+  it('TASKS_CREATED (opt-in) queues the new tasks at once and pre-annotates them', async () => {
+    class OptedIn extends BulkClassifier {
+      static override predictOnTasksCreated = true;
+    }
+    const server = createServer(OptedIn, { modelDir: tmp(), env: { LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token' }, logLevel: 'silent' });
+    servers.push(server);
+    const { url } = await server.listen(0, '127.0.0.1');
+    const ids = seedProject(ls, 4, 120);
+    const t0 = Date.now();
+    const res = await postJson(`${url}/webhook`, { action: 'TASKS_CREATED', project: { id: 4, label_config: CHOICES_CONFIG }, tasks: ids.map((id) => ({ id })) });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(res.status).toBe(201);
+    const { job } = (await res.json()) as { job: string };
+    await pollBulk(url, job, (s) => s.job_status === 'finished');
+    expectExactlyOne(ls, 4, '0.0.1');
+    // Without the opt-in the event is only acknowledged.
+    const plain = await start();
+    expect(await (await postJson(`${plain}/webhook`, { action: 'TASKS_CREATED', project: { id: 4, label_config: CHOICES_CONFIG }, tasks: [{ id: ids[0] }] })).json()).toEqual({ status: 'Unknown event' });
   });
 
   it('a chunk run twice never writes twice (check before write)', async () => {

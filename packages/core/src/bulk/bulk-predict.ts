@@ -200,6 +200,24 @@ export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredi
   return { id, total: chunks.reduce((n, c) => n + c.taskIds.length, 0), chunks, labelConfig };
 }
 
+/**
+ * A plan for known task ids (the `TASKS_CREATED` webhook carries them): no listing, just chunks.
+ */
+export function planForTaskIds(project: number, taskIds: number[], labelConfig: string | null, options: { batch?: number; chunkSize?: number } = {}): BulkPlan {
+  const chunkSize = options.chunkSize ?? 500;
+  const id = `bulk-${randomUUID()}`;
+  const count = Math.ceil(taskIds.length / chunkSize);
+  const chunks = Array.from({ length: count }, (_, index) => ({
+    bulkJob: id,
+    index,
+    chunks: count,
+    project,
+    taskIds: taskIds.slice(index * chunkSize, (index + 1) * chunkSize),
+    batch: options.batch ?? 64,
+  }));
+  return { id, total: taskIds.length, chunks, labelConfig };
+}
+
 /** The queue "project" of a chunk job: chunks must not coalesce with each other or with training. */
 export function chunkQueueKey(bulkJob: string, index: number): string {
   return `${bulkJob}:${index}`;
@@ -260,7 +278,23 @@ export interface BulkStatus {
 /** Aggregate the chunk jobs of `bulkJob`, or null when there are none. */
 export async function bulkStatus(queue: TrainingQueue, bulkJob: string): Promise<BulkStatus | null> {
   const prefix = `${bulkJob}:`;
-  const jobs = (await queue.listJobs()).filter((j) => j.projectId.startsWith(prefix));
+  return aggregate(bulkJob, (await queue.listJobs()).filter((j) => j.projectId.startsWith(prefix)));
+}
+
+/** Every bulk job on the queue, aggregated (for the Prometheus metrics). */
+export async function listBulkStatuses(queue: TrainingQueue): Promise<BulkStatus[]> {
+  const groups = new Map<string, TrainingJob[]>();
+  for (const j of await queue.listJobs()) {
+    const chunk = bulkChunkOf(j);
+    if (!chunk) continue;
+    const list = groups.get(chunk.bulkJob) ?? [];
+    list.push(j);
+    groups.set(chunk.bulkJob, list);
+  }
+  return [...groups].map(([id, jobs]) => aggregate(id, jobs)).filter((s): s is BulkStatus => s !== null);
+}
+
+function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
   if (jobs.length === 0) return null;
   let done = 0;
   let written = 0;

@@ -23,6 +23,7 @@ import { jsonReply, type Reply, type RouteDefinition, type RouteRequest } from '
 import { healthRoute, readyRoute } from './routes/health.js';
 import { jobStatusRoute } from './routes/job-status.js';
 import { jobsCancelRoute, jobsPredictRoute } from './routes/jobs-predict.js';
+import { listBulkStatuses } from '../bulk/bulk-predict.js';
 import { metricsRoute } from './routes/metrics.js';
 import { predictRoute } from './routes/predict.js';
 import { setupRoute } from './routes/setup.js';
@@ -123,6 +124,7 @@ export function createLsmlApp(ModelClass: BackendClass, options: CreateServerOpt
   const metrics = new ServerMetrics({
     admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
     jobs: () => trainingQueue.countJobs(),
+    bulk: () => listBulkStatuses(trainingQueue),
     ready: () => status.ready && !status.closing,
   });
   const ctx: RouteContext = {
@@ -135,6 +137,7 @@ export function createLsmlApp(ModelClass: BackendClass, options: CreateServerOpt
     metrics,
     modelClassName,
     // The four Python train events, plus whatever the model opts into (e.g. ANNOTATIONS_CREATED).
+    predictOnTasksCreated: ModelClass.predictOnTasksCreated === true,
     fitEvents: new Set([...TRAIN_EVENT_SET, ...(ModelClass.webhookEvents ?? [])]),
     status,
   };
