@@ -63,7 +63,7 @@ export interface StandInFaults {
 export interface LabelStudioStandIn {
   /** Base URL (`http://127.0.0.1:<port>`). */
   url: string;
-  /** Tasks by id. */
+  /** Tasks by id (change a task's data or annotations here; add tasks with `addTasks`). */
   tasks: Map<number, StandInTask>;
   /** Every stored prediction, in creation order. */
   predictions: StandInPrediction[];
@@ -117,6 +117,8 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const byTask = new Map<number, StandInPrediction[]>();
   const views = new Map<number, { project: number; taskIds: number[] }>();
   const labelConfigs = new Map<number, string>();
+  // Tasks per project in id order (ids only grow), so a page does not scan every project's tasks.
+  const byProject = new Map<number, StandInTask[]>();
   const faults: StandInFaults = { tooManyRequests: 0, retryAfterS: 0, serverErrors: 0, slowPageMs: 0 };
   const requests: string[] = [];
   const state = { refreshes: 0 };
@@ -178,7 +180,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
     let m: RegExpMatchArray | null;
     if (req.method === 'GET' && (m = url.pathname.match(/^\/api\/projects\/(\d+)\/$/))) {
       const id = Number(m[1]);
-      const count = [...tasks.values()].filter((t) => t.project === id).length;
+      const count = byProject.get(id)?.length ?? 0;
       if (count === 0) return json(res, 404, { detail: 'Not found.' });
       return json(res, 200, { id, title: `Project ${id}`, task_number: count, label_config: labelConfigs.get(id) ?? '<View></View>' });
     }
@@ -188,7 +190,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const pageSize = Math.min(maxPageSize, Number(url.searchParams.get('page_size') ?? 100));
       const fields = url.searchParams.get('fields') ?? 'task_only';
       if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1) return json(res, 404, { detail: 'Invalid page.' });
-      let list = [...tasks.values()].filter((t) => t.project === project);
+      let list = byProject.get(project) ?? [];
       const viewId = url.searchParams.get('view');
       if (viewId) {
         // LS: a view's filters and selection replace the request's `query`.
@@ -204,10 +206,13 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
           return json(res, 400, { detail: 'query is not valid JSON' });
         }
         const items = query.filters?.items ?? [];
-        const included = query.selectedItems && !query.selectedItems.all ? new Set(query.selectedItems.included ?? []) : undefined;
-        list = list.filter((t) => (!included || included.has(t.id)) && matches(t, items));
+        const included = query.selectedItems && !query.selectedItems.all ? (query.selectedItems.included ?? []) : undefined;
+        // Selected ids: look them up instead of scanning the project.
+        const base = included
+          ? [...new Set(included)].map((id) => tasks.get(Number(id))).filter((t): t is StandInTask => t !== undefined && t.project === project).sort((a, b) => a.id - b.id)
+          : list;
+        list = items.length ? base.filter((t) => matches(t, items)) : base;
       }
-      list.sort((a, b) => a.id - b.id);
       const slice = list.slice((page - 1) * pageSize, page * pageSize);
       if (page > 1 && slice.length === 0) return json(res, 404, { detail: 'Invalid page.' });
       if (faults.slowPageMs > 0) await new Promise((r) => setTimeout(r, faults.slowPageMs));
@@ -281,7 +286,11 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       for (const id of tasks.keys()) if (id >= next) next = id + 1;
       const ids: number[] = [];
       for (let i = 0; i < count; i++, next++) {
-        tasks.set(next, { id: next, project, data: data(next), annotations: [] });
+        const task = { id: next, project, data: data(next), annotations: [] };
+        tasks.set(next, task);
+        const list = byProject.get(project) ?? [];
+        list.push(task);
+        byProject.set(project, list);
         ids.push(next);
       }
       return ids;
