@@ -11,6 +11,7 @@ const ALL = [
   'server.mjs',
   'load.mjs',
   'training.mjs',
+  'bulk-predict.mjs',
   'webhook-storage.mjs',
   'responsiveness.mjs',
   'overload.mjs',

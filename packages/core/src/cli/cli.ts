@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ENV_VARS, type ServerConfig } from '../config.js';
 import { serve } from '../server/serve.js';
 import { runWorker } from '../training/run-worker.js';
+import { runBulkPredict } from '../bulk/run-bulk-predict.js';
 import { CliError, loadBackend } from './load-backend.js';
 import { createCommand } from './create-project.js';
 import { defaultExtraParams, EXTRA_PARAMS_ENV, withDefaultExtraParams } from './extra-params.js';
@@ -116,6 +117,48 @@ export function buildProgram(): Command {
         logLevel: flags.logLevel,
       });
     });
+
+  program
+    .command('predict')
+    .description('Pre-annotate a whole Label Studio project: predictions written back through its API (LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY), in chunks on the queue')
+    .argument('<model-file>', 'the model file the servers serve')
+    .requiredOption('--project <id>', 'Label Studio project id')
+    .option('--view <id>', 'only the tasks of this Data Manager view (tab)')
+    .option('--only-missing', 'only tasks without a prediction of the current model version')
+    .option('--batch <n>', 'tasks per predict() call (default 64)')
+    .option('--chunk-size <n>', 'tasks per chunk, i.e. per queue job (default 500)')
+    .option('--resume <job>', 'continue a bulk job that was interrupted (its finished chunks are skipped)')
+    .option('--no-work', 'only queue the chunks: lsml worker processes do the work (QUEUE=bullmq)')
+    .addOption(new Option('--model-dir <dir>', 'directory for cache.db and model artifacts (shared with the servers)').env(ENV_VARS.modelDir))
+    .addOption(new Option('--queue <queue>', 'embedded (default) or bullmq').env(ENV_VARS.queue))
+    .addOption(new Option('--redis-url <url>', 'Redis for QUEUE=bullmq and CACHE_TYPE=redis').env(ENV_VARS.redisUrl))
+    .addOption(new Option('--cache-type <type>', 'state store: sqlite (default), memory or redis').env(ENV_VARS.cacheType))
+    .addOption(new Option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default WARNING here)').env(ENV_VARS.logLevel))
+    .addOption(new Option('--with <key=value...>', 'default extra params, as for start'))
+    .addOption(new Option('-d, --debug', 'show stack traces for CLI errors'))
+    .action(
+      async (
+        file: string,
+        flags: { project: string; view?: string; onlyMissing?: boolean; batch?: string; chunkSize?: string; resume?: string; work: boolean; modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string; with?: string[] },
+      ) => {
+        const ModelClass = await loadModel(file, flags);
+        const int = (v: string | undefined, name: string) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1) throw new CliError(`Invalid ${name}: ${v} (a positive integer)`);
+          return n;
+        };
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort());
+        const status = await runBulkPredict(
+          ModelClass,
+          { project: int(flags.project, '--project')!, view: int(flags.view, '--view'), onlyMissing: flags.onlyMissing, batch: int(flags.batch, '--batch'), chunkSize: int(flags.chunkSize, '--chunk-size') },
+          { modelDir: flags.modelDir, queue: flags.queue?.toLowerCase(), redisUrl: flags.redisUrl, cacheType: flags.cacheType?.toLowerCase(), logLevel: flags.logLevel ?? 'WARNING' },
+          { resume: flags.resume, work: flags.work, signal: abort.signal },
+        );
+        process.exitCode = status.job_status === 'finished' ? 0 : 1;
+      },
+    );
 
   program.addCommand(createCommand('create'));
 

@@ -64,6 +64,8 @@ export interface BackendClass<T extends LabelStudioMLBase = LabelStudioMLBase> {
   training?: TrainingPolicy;
   /** Webhook actions passed to `fit` besides the four Python ones (e.g. `ANNOTATIONS_CREATED`). */
   webhookEvents?: readonly string[];
+  /** Opt-in: `TASKS_CREATED` queues a bulk prediction of the new tasks (see LabelStudioMLBase). */
+  predictOnTasksCreated?: boolean;
   /** Optional: load shared weights once per process at start; `/ready` answers 503 until it resolves. */
   preload?(): Promise<void>;
 }
@@ -100,6 +102,12 @@ export class LabelStudioMLBase {
   static training?: TrainingPolicy;
   /** Extra webhook actions to pass to `fit`, besides the four Python ones. */
   static webhookEvents?: readonly string[];
+  /**
+   * Opt in to pre-annotating imported tasks: Label Studio's `TASKS_CREATED` webhook then queues a bulk
+   * prediction job for the new tasks (answered at once; the predictions are written back through the
+   * Label Studio API in the background, LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY).
+   */
+  static predictOnTasksCreated?: boolean;
 
   /**
    * Optional: train a new version in the background. Write files into `ctx.artifactDir`; the return

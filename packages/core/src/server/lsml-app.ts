@@ -22,6 +22,8 @@ import type { RouteContext } from './route-context.js';
 import { jsonReply, type Reply, type RouteDefinition, type RouteRequest } from './route-types.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { jobStatusRoute } from './routes/job-status.js';
+import { jobsCancelRoute, jobsPredictRoute } from './routes/jobs-predict.js';
+import { listBulkStatuses } from '../bulk/bulk-predict.js';
 import { metricsRoute } from './routes/metrics.js';
 import { predictRoute } from './routes/predict.js';
 import { setupRoute } from './routes/setup.js';
@@ -122,6 +124,7 @@ export function createLsmlApp(ModelClass: BackendClass, options: CreateServerOpt
   const metrics = new ServerMetrics({
     admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
     jobs: () => trainingQueue.countJobs(),
+    bulk: () => listBulkStatuses(trainingQueue),
     ready: () => status.ready && !status.closing,
   });
   const ctx: RouteContext = {
@@ -134,6 +137,7 @@ export function createLsmlApp(ModelClass: BackendClass, options: CreateServerOpt
     metrics,
     modelClassName,
     // The four Python train events, plus whatever the model opts into (e.g. ANNOTATIONS_CREATED).
+    predictOnTasksCreated: ModelClass.predictOnTasksCreated === true,
     fitEvents: new Set([...TRAIN_EVENT_SET, ...(ModelClass.webhookEvents ?? [])]),
     status,
   };
@@ -148,6 +152,8 @@ export function createLsmlApp(ModelClass: BackendClass, options: CreateServerOpt
     { path: '/predict', method: 'POST', allow: 'POST, OPTIONS', handler: predictRoute(ctx) },
     { path: '/webhook', method: 'POST', allow: 'POST, OPTIONS', handler: webhookRoute(ctx) },
     { path: '/job_status', method: 'POST', allow: 'POST, OPTIONS', handler: jobStatusRoute(ctx) },
+    { path: '/jobs/predict', method: 'POST', allow: 'POST, OPTIONS', handler: jobsPredictRoute(ctx, env) },
+    { path: '/jobs/cancel', method: 'POST', allow: 'POST, OPTIONS', handler: jobsCancelRoute(ctx) },
     { path: '/ready', method: 'GET', allow: 'HEAD, OPTIONS, GET', handler: readyRoute(ctx) },
   ];
   const routes = new Map(routeList.map((r) => [r.path, r]));

@@ -1,3 +1,4 @@
+import type { BulkStatus } from '../bulk/bulk-predict.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -16,6 +17,10 @@ export class ServerMetrics {
   readonly predictQueued: Gauge;
   readonly trainingJobs: Gauge<'status'>;
   readonly ready: Gauge;
+  /** Bulk prediction progress (present when the server has a queue to read it from). */
+  readonly bulkTasks: Gauge<'job' | 'state'> | undefined;
+  /** Bulk prediction rate per job. */
+  readonly bulkRate: Gauge<'job'> | undefined;
 
   // Label lookups (hashing the label set) on every request showed in profiles: keep the children.
   private readonly requestChildren = new Map<string, { inc(): void }>();
@@ -52,7 +57,7 @@ export class ServerMetrics {
     counter.inc(n);
   }
 
-  constructor(collect: { admission: () => { inFlight: number; queued: number }; jobs: () => Promise<Record<string, number>>; ready: () => boolean }) {
+  constructor(collect: { admission: () => { inFlight: number; queued: number }; jobs: () => Promise<Record<string, number>>; ready: () => boolean; bulk?: () => Promise<BulkStatus[]> }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lsml_' });
     this.requests = new Counter({ name: 'lsml_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers });
@@ -92,6 +97,32 @@ export class ServerMetrics {
         for (const status of ['queued', 'started', 'finished', 'failed']) this.set({ status }, counts[status] ?? 0);
       },
     });
+    if (collect.bulk) {
+      const bulk = collect.bulk;
+      // Bulk prediction progress per job (done/total/failed tasks and the rate), read from the queue on scrape.
+      this.bulkTasks = new Gauge({
+        name: 'lsml_bulk_predict_tasks',
+        help: 'Bulk prediction jobs: tasks by state (done, total, written, skipped, failed)',
+        labelNames: ['job', 'state'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const s of await bulk()) {
+            for (const state of ['done', 'total', 'written', 'skipped', 'failed'] as const) this.set({ job: s.job, state }, s[state]);
+          }
+        },
+      });
+      this.bulkRate = new Gauge({
+        name: 'lsml_bulk_predict_tasks_per_second',
+        help: 'Bulk prediction jobs: tasks per second since the job started',
+        labelNames: ['job'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const s of await bulk()) this.set({ job: s.job }, s.rate);
+        },
+      });
+    }
     this.ready = new Gauge({
       name: 'lsml_ready',
       help: '1 when the server is ready for traffic',

@@ -21,6 +21,8 @@ export interface RouteContext {
   readonly modelClassName: string;
   /** Webhook actions passed to `fit`. */
   readonly fitEvents: ReadonlySet<string>;
+  /** The model class opted in to `TASKS_CREATED` → bulk prediction of the new tasks. */
+  readonly predictOnTasksCreated?: boolean;
   /** Readiness as `/ready` reports it. */
   readonly status: { ready: boolean; readyError?: string; closing: boolean };
 }

@@ -22,3 +22,12 @@ export {
   type LsTaskOptions,
   type SetupRequestOptions,
 } from './label-studio-objects.js';
+// The one I/O piece: a Label Studio API stand-in (node:http on an ephemeral port) for tests and benches.
+export {
+  startLabelStudioStandIn,
+  type LabelStudioStandIn,
+  type LabelStudioStandInOptions,
+  type StandInFaults,
+  type StandInPrediction,
+  type StandInTask,
+} from './label-studio-stand-in.js';

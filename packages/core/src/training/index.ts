@@ -14,3 +14,34 @@ export {
   type LabelStudioClientOptions,
   type TaskPageOptions,
 } from '../label-studio/label-studio-client.js';
+// Bulk prediction (pre-annotating a whole project) runs on the same queue and workers.
+export {
+  BULK_PREDICT_EVENT,
+  bulkChunkOf,
+  bulkStatus,
+  cancelBulk,
+  chunkQueueKey,
+  listBulkStatuses,
+  planBulkPredict,
+  planForTaskIds,
+  runBulkChunk,
+  submitBulkPlan,
+  type BulkChunkPayload,
+  type BulkChunkResult,
+  type BulkPlan,
+  type BulkPredictSpec,
+  type BulkStatus,
+  type BulkTaskFailure,
+  type RunBulkChunkOptions,
+} from '../bulk/bulk-predict.js';
+export { formatBulkProgress, runBulkPredict, type RunBulkPredictOptions } from '../bulk/run-bulk-predict.js';
+export {
+  dataManagerQuery,
+  hasPredictionOf,
+  retryAfterMs,
+  type LabelStudioPrediction,
+  type PredictionWrite,
+  type TaskFilter,
+  type TaskListOptions,
+  type TaskListPage,
+} from '../label-studio/label-studio-client.js';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { bulkChunkOf, runBulkChunk } from '../bulk/bulk-predict.js';
 import { LabelStudioClient } from '../label-studio/label-studio-client.js';
 import type { LabelStudioMLBase } from '../model/label-studio-ml-base.js';
 import { bumpVersion } from '../model/model-version.js';
@@ -29,7 +30,23 @@ export function safeSegment(s: string): string {
  * version keeps serving.
  */
 export function createJobProcessor(options: JobProcessorOptions): JobProcessor {
+  let client: LabelStudioClient | undefined;
   return async (job, control) => {
+    const chunk = bulkChunkOf(job);
+    if (chunk) {
+      // A chunk of a bulk prediction job: the project's instance, leased like /predict leases it.
+      const lease = await options.registry.acquire(String(chunk.project), job.labelConfig);
+      try {
+        client ??= new LabelStudioClient({ env: options.env });
+        const result = await runBulkChunk(lease.model, client, chunk, {
+          signal: control.signal,
+          onProgress: (handled, total) => control.progress((handled / total) * 100, `${handled}/${total} tasks`),
+        });
+        return { result, modelVersion: result.modelVersion };
+      } finally {
+        lease.release();
+      }
+    }
     // Leased for the whole job: a label-config change or LRU eviction meanwhile must not dispose it.
     const lease = await options.registry.acquire(job.projectId, job.labelConfig);
     try {

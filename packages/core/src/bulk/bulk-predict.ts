@@ -1,0 +1,361 @@
+// Pre-annotating a whole Label Studio project: the job is planned into chunks (pages of task ids), each
+// chunk is a job on the training queue (embedded SQLite or BullMQ), and a chunk predicts exactly as
+// `/predict` does and writes back through the API in bulk. Chunks are idempotent (check before write)
+// and resumable (the queue retries a killed worker's chunk; finished chunks stay finished).
+import { randomUUID } from 'node:crypto';
+import { validatePrediction } from '../label-config/validate-prediction.js';
+import { hasPredictionOf, type LabelStudioClient, type PredictionWrite } from '../label-studio/label-studio-client.js';
+import type { LabelStudioMLBase } from '../model/label-studio-ml-base.js';
+import { normalizePredictions } from '../protocol/model-response.js';
+import type { Task } from '../protocol/types.js';
+import type { JobStatus, TrainingJob, TrainingQueue } from '../training/training-job.js';
+
+/** The webhook-style event name a chunk job carries; the job processor dispatches on it. */
+export const BULK_PREDICT_EVENT = 'LSML_BULK_PREDICT_CHUNK';
+
+/** What to pre-annotate. */
+export interface BulkPredictSpec {
+  /** Label Studio project id. */
+  project: number;
+  /** Only the tasks of this Data Manager view (tab). */
+  view?: number;
+  /** Only tasks without a prediction of the model's current version. */
+  onlyMissing?: boolean;
+  /** Tasks per `predict()` call (default 64). */
+  batch?: number;
+  /** Tasks per chunk, i.e. per queue job (default 500). */
+  chunkSize?: number;
+  /** Label config; default: the project's own (`GET /api/projects/{id}/`). */
+  labelConfig?: string;
+}
+
+/** One chunk job's payload (the `data` of its event). */
+export interface BulkChunkPayload {
+  /** The bulk job this chunk belongs to. */
+  bulkJob: string;
+  /** 0-based chunk index. */
+  index: number;
+  /** Chunk count of the bulk job. */
+  chunks: number;
+  /** Label Studio project id. */
+  project: number;
+  /** The task ids of this chunk. */
+  taskIds: number[];
+  /** Tasks per predict() call. */
+  batch: number;
+}
+
+/** A task that got no prediction, and why. */
+export interface BulkTaskFailure {
+  /** Task id. */
+  task: number;
+  /** What went wrong. */
+  error: string;
+}
+
+/** What one chunk did (the chunk job's result). */
+export interface BulkChunkResult {
+  /** Predictions written by this run. */
+  written: number;
+  /** Tasks that already had a prediction of this version (an earlier run of the chunk wrote them). */
+  skipped: number;
+  /** Tasks that got none. */
+  failed: BulkTaskFailure[];
+  /** The model version written. */
+  modelVersion: string;
+}
+
+/** Options of {@link runBulkChunk}. */
+export interface RunBulkChunkOptions {
+  /** Abort between batches (cancellation). */
+  signal?: AbortSignal;
+  /** Called after each batch is written: tasks of this chunk handled so far. */
+  onProgress?: (handled: number, total: number) => void | Promise<void>;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Predict and write one chunk. The model is used as `/predict` uses it: `refresh()`, its current
+ * `modelVersion`, `predict(tasks)` in batches, the same normalisation, and validation against the label
+ * config (an invalid prediction is a per-task failure: Label Studio would reject it). Tasks that already
+ * carry a prediction of that version are skipped, so a chunk run twice never writes twice. A batch
+ * whose `predict()` throws is retried task by task, so one bad task fails alone.
+ */
+export async function runBulkChunk(
+  model: LabelStudioMLBase,
+  client: LabelStudioClient,
+  payload: BulkChunkPayload,
+  options: RunBulkChunkOptions = {},
+): Promise<BulkChunkResult> {
+  await model.refresh();
+  const version = model.modelVersion;
+  const page = await client.listTasks(payload.project, { ids: payload.taskIds, pageSize: payload.taskIds.length, signal: options.signal });
+  const found = new Map(page.tasks.map((t) => [t.id!, t]));
+  const failed: BulkTaskFailure[] = payload.taskIds.filter((id) => !found.has(id)).map((task) => ({ task, error: 'task not found in the project' }));
+  const todo: Task[] = [];
+  let skipped = 0;
+  for (const id of payload.taskIds) {
+    const t = found.get(id);
+    if (!t) continue;
+    if (hasPredictionOf(t, version)) skipped++;
+    else todo.push(t);
+  }
+  let written = 0;
+  let handled = skipped + failed.length;
+  const batchSize = Math.max(1, payload.batch);
+  for (let i = 0; i < todo.length; i += batchSize) {
+    options.signal?.throwIfAborted();
+    const batch = todo.slice(i, i + batchSize);
+    const writes: PredictionWrite[] = [];
+    let results: unknown[] | undefined;
+    try {
+      results = normalizePredictions(await model.predict(batch, { context: {}, params: {}, signal: options.signal }), version);
+      if (results.length !== batch.length) throw new Error(`predict() returned ${results.length} results for ${batch.length} tasks`);
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      results = undefined;
+      // Isolate the failing task(s).
+      for (const task of batch) {
+        try {
+          const one = normalizePredictions(await model.predict([task], { context: {}, params: {}, signal: options.signal }), version);
+          collect(model, task, one[0], version, writes, failed);
+        } catch (e) {
+          failed.push({ task: task.id!, error: errorText(e) });
+        }
+      }
+    }
+    if (results) batch.forEach((task, j) => collect(model, task, results![j], version, writes, failed));
+    if (writes.length) await client.importPredictions(payload.project, writes, { signal: options.signal });
+    written += writes.length;
+    handled += batch.length;
+    await options.onProgress?.(handled, payload.taskIds.length);
+  }
+  return { written, skipped, failed, modelVersion: version };
+}
+
+/** One task's normalised result → a write, or a per-task failure. */
+function collect(model: LabelStudioMLBase, task: Task, entry: unknown, version: string, writes: PredictionWrite[], failed: BulkTaskFailure[]): void {
+  const prediction = (Array.isArray(entry) ? entry[0] : entry) as { result?: unknown; score?: unknown; model_version?: unknown } | undefined;
+  if (!prediction || typeof prediction !== 'object' || !Array.isArray(prediction.result)) {
+    failed.push({ task: task.id!, error: 'no prediction for this task' });
+    return;
+  }
+  const li = model.labelInterface;
+  if (li) {
+    const { ok, errors } = validatePrediction(li, prediction as Parameters<typeof validatePrediction>[1]);
+    if (!ok) {
+      failed.push({ task: task.id!, error: `prediction does not match the label config: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` });
+      return;
+    }
+  }
+  writes.push({
+    task: task.id!,
+    result: prediction.result as PredictionWrite['result'],
+    ...(typeof prediction.score === 'number' ? { score: prediction.score } : {}),
+    model_version: version,
+  });
+}
+
+/** A planned bulk job. */
+export interface BulkPlan {
+  /** The bulk job id (`bulk-…`), for `/job_status`. */
+  id: string;
+  /** Tasks to predict. */
+  total: number;
+  /** Chunk payloads, in order. */
+  chunks: BulkChunkPayload[];
+  /** The label config the model is set up with. */
+  labelConfig: string | null;
+}
+
+/**
+ * List the project's tasks (filtered) page by page; each page of ids becomes one chunk. With
+ * `onlyMissing`, tasks that already carry a prediction of `modelVersion` are left out.
+ */
+export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredictSpec, modelVersion: string | undefined, signal?: AbortSignal): Promise<BulkPlan> {
+  const chunkSize = spec.chunkSize ?? 500;
+  const labelConfig =
+    spec.labelConfig ?? ((await client.getProject(spec.project)) as { label_config?: string }).label_config ?? null;
+  const id = `bulk-${randomUUID()}`;
+  const idLists: number[][] = [];
+  const onlyMissing = spec.onlyMissing && modelVersion !== undefined;
+  for (let page = 1; ; page++) {
+    const res = await client.listTasks(spec.project, {
+      page,
+      pageSize: chunkSize,
+      view: spec.view,
+      ...(onlyMissing ? { missingModelVersion: modelVersion } : {}),
+      // Without a client-side filter the ids are enough: much smaller pages.
+      fields: onlyMissing ? 'all' : 'task_only',
+      signal,
+    });
+    const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
+    if (ids.length) idLists.push(ids);
+    if (res.last) break;
+  }
+  const chunks = idLists.map((taskIds, index) => ({ bulkJob: id, index, chunks: idLists.length, project: spec.project, taskIds, batch: spec.batch ?? 64 }));
+  return { id, total: chunks.reduce((n, c) => n + c.taskIds.length, 0), chunks, labelConfig };
+}
+
+/**
+ * A plan for known task ids (the `TASKS_CREATED` webhook carries them): no listing, just chunks.
+ */
+export function planForTaskIds(project: number, taskIds: number[], labelConfig: string | null, options: { batch?: number; chunkSize?: number } = {}): BulkPlan {
+  const chunkSize = options.chunkSize ?? 500;
+  const id = `bulk-${randomUUID()}`;
+  const count = Math.ceil(taskIds.length / chunkSize);
+  const chunks = Array.from({ length: count }, (_, index) => ({
+    bulkJob: id,
+    index,
+    chunks: count,
+    project,
+    taskIds: taskIds.slice(index * chunkSize, (index + 1) * chunkSize),
+    batch: options.batch ?? 64,
+  }));
+  return { id, total: taskIds.length, chunks, labelConfig };
+}
+
+/** The queue "project" of a chunk job: chunks must not coalesce with each other or with training. */
+export function chunkQueueKey(bulkJob: string, index: number): string {
+  return `${bulkJob}:${index}`;
+}
+
+/** Put every chunk of a plan on the queue (each its own job). */
+export async function submitBulkPlan(queue: TrainingQueue, plan: BulkPlan): Promise<void> {
+  for (const chunk of plan.chunks) {
+    await queue.submit(chunkQueueKey(plan.id, chunk.index), plan.labelConfig, {
+      event: BULK_PREDICT_EVENT,
+      data: { ...chunk, total: plan.total } as unknown as Record<string, unknown>,
+      receivedAt: new Date().toISOString(),
+    });
+  }
+}
+
+/** The chunk payload of a queue job, or undefined for a training job. */
+export function bulkChunkOf(job: TrainingJob): BulkChunkPayload | undefined {
+  const event = job.events[0];
+  if (!event || event.event !== BULK_PREDICT_EVENT) return undefined;
+  return event.data as unknown as BulkChunkPayload;
+}
+
+/** The state of a bulk job, aggregated from its chunk jobs. */
+export interface BulkStatus {
+  /** Bulk job id. */
+  job: string;
+  /** `queued` (nothing started), `started`, `finished` (every chunk done) or `failed` (a chunk failed or it was canceled). */
+  job_status: JobStatus;
+  /** Label Studio project. */
+  project: number | null;
+  /** Tasks handled (written, skipped or failed) so far. */
+  done: number;
+  /** Tasks in the job. */
+  total: number;
+  /** Percent done. */
+  progress: number;
+  /** Predictions written. */
+  written: number;
+  /** Tasks that already had one. */
+  skipped: number;
+  /** Chunks finished / all. */
+  chunks_done: number;
+  /** Chunk count. */
+  chunks: number;
+  /** Tasks per second since the first chunk started. */
+  rate: number;
+  /** Seconds left at that rate, or null. */
+  eta_s: number | null;
+  /** Tasks that got no prediction (first 1000). */
+  failed_tasks: BulkTaskFailure[];
+  /** Count of failed tasks. */
+  failed: number;
+  /** Chunk errors (a chunk that failed as a whole). */
+  errors: string[];
+}
+
+/** Aggregate the chunk jobs of `bulkJob`, or null when there are none. */
+export async function bulkStatus(queue: TrainingQueue, bulkJob: string): Promise<BulkStatus | null> {
+  const prefix = `${bulkJob}:`;
+  return aggregate(bulkJob, (await queue.listJobs()).filter((j) => j.projectId.startsWith(prefix)));
+}
+
+/** Every bulk job on the queue, aggregated (for the Prometheus metrics). */
+export async function listBulkStatuses(queue: TrainingQueue): Promise<BulkStatus[]> {
+  const groups = new Map<string, TrainingJob[]>();
+  for (const j of await queue.listJobs()) {
+    const chunk = bulkChunkOf(j);
+    if (!chunk) continue;
+    const list = groups.get(chunk.bulkJob) ?? [];
+    list.push(j);
+    groups.set(chunk.bulkJob, list);
+  }
+  return [...groups].map(([id, jobs]) => aggregate(id, jobs)).filter((s): s is BulkStatus => s !== null);
+}
+
+function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
+  if (jobs.length === 0) return null;
+  let done = 0;
+  let written = 0;
+  let skipped = 0;
+  let chunksDone = 0;
+  let total = 0;
+  let project: number | null = null;
+  const failedTasks: BulkTaskFailure[] = [];
+  let failedCount = 0;
+  const errors: string[] = [];
+  let started = Infinity;
+  let any = false;
+  let anyFailed = false;
+  for (const j of jobs) {
+    const chunk = bulkChunkOf(j);
+    if (!chunk) continue;
+    project = chunk.project;
+    total = Number((j.events[0]!.data as { total?: number }).total ?? total);
+    if (j.startedAt) started = Math.min(started, Date.parse(j.startedAt));
+    if (j.status !== 'queued') any = true;
+    if (j.status === 'finished') {
+      chunksDone++;
+      const r = j.result as BulkChunkResult;
+      done += chunk.taskIds.length;
+      written += r.written;
+      skipped += r.skipped;
+      failedCount += r.failed.length;
+      for (const f of r.failed) if (failedTasks.length < 1000) failedTasks.push(f);
+    } else if (j.status === 'started') {
+      done += Math.round((j.progress / 100) * chunk.taskIds.length);
+    } else if (j.status === 'failed') {
+      anyFailed = true;
+      if (j.error) errors.push(`chunk ${chunk.index}: ${j.error}`);
+    }
+  }
+  const elapsedS = Number.isFinite(started) ? Math.max(0.001, (Date.now() - started) / 1000) : 0;
+  const rate = elapsedS ? done / elapsedS : 0;
+  const status: JobStatus = chunksDone === jobs.length ? 'finished' : anyFailed && jobs.every((j) => j.status === 'finished' || j.status === 'failed') ? 'failed' : any ? 'started' : 'queued';
+  return {
+    job: bulkJob,
+    job_status: status,
+    project,
+    done,
+    total,
+    progress: total ? Math.round((done / total) * 1000) / 10 : 100,
+    written,
+    skipped,
+    chunks_done: chunksDone,
+    chunks: jobs.length,
+    rate: Math.round(rate * 10) / 10,
+    eta_s: rate > 0 ? Math.round((total - done) / rate) : null,
+    failed_tasks: failedTasks,
+    failed: failedCount,
+    errors,
+  };
+}
+
+/** Cancel every chunk of a bulk job that has not finished; returns how many were canceled. */
+export async function cancelBulk(queue: TrainingQueue, bulkJob: string): Promise<number> {
+  const jobs = (await queue.listJobs()).filter((j) => j.projectId.startsWith(`${bulkJob}:`));
+  let n = 0;
+  for (const j of jobs) if (j.status === 'queued' || j.status === 'started') if (await queue.cancel(j.id)) n++;
+  return n;
+}

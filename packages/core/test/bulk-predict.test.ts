@@ -1,0 +1,245 @@
+/**
+ * Pre-annotating a whole project: `POST /jobs/predict` → chunk jobs on the queue → predictions written
+ * back through the Label Studio API. Label Studio is played by the stand-in from @lsml/core/testing
+ * (there is no Label Studio server on CI machines); its in-memory store is what the tests assert on.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, LabelStudioMLBase, type LsmlServer } from '@lsml/core';
+import { startLabelStudioStandIn, type LabelStudioStandIn } from '@lsml/core/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { LabelStudioClient } from '../src/label-studio/label-studio-client.js';
+import BulkClassifier from './fixtures/bulk-classifier.js';
+import { createLogger } from '../src/logger.js';
+
+const silent = createLogger({ level: 'silent' });
+import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
+import { spawn } from 'node:child_process';
+import { CLI, spawnBackend } from './helpers/spawn-backend.js';
+import { spawnWorker } from './helpers/spawn-worker.js';
+import { CHOICES_CONFIG } from './helpers/training-requests.js';
+
+const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+const fixture = fileURLToPath(new URL('./fixtures/bulk-classifier.ts', import.meta.url));
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-bulk-'));
+
+interface BulkStatusBody {
+  job_status: string;
+  done: number;
+  total: number;
+  written: number;
+  skipped: number;
+  failed: number;
+  failed_tasks: Array<{ task: number; error: string }>;
+  rate: number;
+  eta_s: number | null;
+  chunks_done: number;
+  chunks: number;
+}
+
+async function pollBulk(url: string, job: string, until: (s: BulkStatusBody) => boolean, timeoutMs = 60_000, headers: Record<string, string> = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await postJson(`${url}/job_status`, { job }, headers);
+    const body = (await res.json()) as BulkStatusBody;
+    if (until(body)) return body;
+    if (Date.now() > deadline) throw new Error(`bulk job ${job} stuck: ${JSON.stringify(body).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every task of the project has exactly one prediction of `version`, except `except`. */
+function expectExactlyOne(ls: LabelStudioStandIn, project: number, version: string, except: number[] = []) {
+  const counts = ls.predictionCounts(project, version);
+  const wrong = [...counts].filter(([task, n]) => n !== (except.includes(task) ? 0 : 1));
+  expect(wrong.slice(0, 10)).toEqual([]);
+}
+
+function seedProject(ls: LabelStudioStandIn, project: number, n: number) {
+  ls.labelConfigs.set(project, CHOICES_CONFIG);
+  return ls.addTasks(project, n, (id) => ({ text: `task number ${id}` }));
+}
+
+describe('bulk prediction on the embedded queue', () => {
+  let ls: LabelStudioStandIn;
+  const servers: LsmlServer[] = [];
+  beforeAll(async () => {
+    ls = await startLabelStudioStandIn();
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await ls.close();
+  });
+  const start = async (extra: Record<string, string> = {}) => {
+    const server = createServer(BulkClassifier, {
+      modelDir: tmp(),
+      env: { LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token' },
+      logLevel: 'silent',
+      ...extra,
+    });
+    servers.push(server);
+    return (await server.listen(0, '127.0.0.1')).url;
+  };
+
+  it('pre-annotates 2,000 tasks: one prediction each, failures listed by task id, progress reported', async () => {
+    const ids = seedProject(ls, 1, 2000);
+    const boom = ids[123]!;
+    const bad = ids[1500]!;
+    ls.tasks.get(boom)!.data = { text: 'BOOM' };
+    ls.tasks.get(bad)!.data = { text: 'BAD' };
+    ls.faults.tooManyRequests = 3;
+    ls.faults.slowPageMs = 5;
+    const url = await start({ basicAuthUser: 'u', basicAuthPass: 'p' });
+    const auth = { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` };
+    expect((await postJson(`${url}/jobs/predict`, { project: 1 })).status).toBe(401);
+    expect((await postJson(`${url}/jobs/predict`, { project: 'x' }, auth)).status).toBe(422);
+    const res = await postJson(`${url}/jobs/predict`, { project: 1, batch: 64, chunk_size: 250 }, auth);
+    expect(res.status).toBe(201);
+    const queued = (await res.json()) as { job: string; total: number; chunks: number };
+    expect(queued).toMatchObject({ total: 2000, chunks: 8 });
+    const midway = await pollBulk(url, queued.job, (s) => s.done > 0, 60_000, auth);
+    expect(midway.total).toBe(2000);
+    const done = await pollBulk(url, queued.job, (s) => s.job_status === 'finished', 60_000, auth);
+    expect(done).toMatchObject({ done: 2000, written: 1998, skipped: 0, failed: 2, chunks_done: 8 });
+    expect(done.failed_tasks.map((f) => f.task).sort((a, b) => a - b)).toEqual([boom, bad]);
+    expect(done.failed_tasks.find((f) => f.task === bad)!.error).toMatch(/label config/);
+    expect(done.rate).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${url}/metrics?format=prometheus`, { headers: auth })).text();
+    expect(metrics).toContain(`lsml_bulk_predict_tasks{job="${queued.job}",state="done"} 2000`);
+    expect(metrics).toContain(`lsml_bulk_predict_tasks{job="${queued.job}",state="failed"} 2`);
+    expectExactlyOne(ls, 1, '0.0.1', [boom, bad]);
+    expect(ls.predictionsOf(ids[0]!, '0.0.1')[0]!.result[0]).toMatchObject({ value: { choices: [expect.any(String)] } });
+
+    // A second run with only_missing plans just the two failed tasks and writes nothing twice.
+    const again = (await (await postJson(`${url}/jobs/predict`, { project: 1, only_missing: true }, auth)).json()) as { job: string; total: number };
+    expect(again.total).toBe(2);
+    await pollBulk(url, again.job, (s) => s.job_status === 'finished', 30_000, auth);
+    expectExactlyOne(ls, 1, '0.0.1', [boom, bad]);
+  });
+
+  it('TASKS_CREATED (opt-in) queues the new tasks at once and pre-annotates them', async () => {
+    class OptedIn extends BulkClassifier {
+      static override predictOnTasksCreated = true;
+    }
+    const server = createServer(OptedIn, { modelDir: tmp(), env: { LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token' }, logLevel: 'silent' });
+    servers.push(server);
+    const { url } = await server.listen(0, '127.0.0.1');
+    const ids = seedProject(ls, 4, 120);
+    const t0 = Date.now();
+    const res = await postJson(`${url}/webhook`, { action: 'TASKS_CREATED', project: { id: 4, label_config: CHOICES_CONFIG }, tasks: ids.map((id) => ({ id })) });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(res.status).toBe(201);
+    const { job } = (await res.json()) as { job: string };
+    await pollBulk(url, job, (s) => s.job_status === 'finished');
+    expectExactlyOne(ls, 4, '0.0.1');
+    // Without the opt-in the event is only acknowledged.
+    const plain = await start();
+    expect(await (await postJson(`${plain}/webhook`, { action: 'TASKS_CREATED', project: { id: 4, label_config: CHOICES_CONFIG }, tasks: [{ id: ids[0] }] })).json()).toEqual({ status: 'Unknown event' });
+  });
+
+  it('a chunk run twice never writes twice (check before write)', async () => {
+    const ids = seedProject(ls, 2, 300);
+    const model: LabelStudioMLBase = await BulkClassifier.create({ projectId: '2', labelConfig: CHOICES_CONFIG, logger: silent });
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    const payload = { bulkJob: 'bulk-x', index: 0, chunks: 1, project: 2, taskIds: ids, batch: 50 };
+    const first = await runBulkChunk(model, client, payload);
+    expect(first).toMatchObject({ written: 300, skipped: 0, failed: [] });
+    const second = await runBulkChunk(model, client, payload);
+    expect(second).toMatchObject({ written: 0, skipped: 300, failed: [] });
+    expectExactlyOne(ls, 2, first.modelVersion);
+  });
+});
+
+describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
+  let redis: RedisInstance;
+  let ls: LabelStudioStandIn;
+  beforeAll(async () => {
+    redis = await startRedis();
+    ls = await startLabelStudioStandIn();
+  });
+  afterAll(async () => {
+    await ls?.close();
+    await redis?.stop('SIGTERM');
+  });
+
+  it('two workers share the chunks; kill -9 of one mid-run still leaves exactly one prediction per task', async () => {
+    seedProject(ls, 5, 2000);
+    const modelDir = tmp();
+    const env = {
+      CACHE_TYPE: 'redis',
+      QUEUE: 'bullmq',
+      REDIS_URL: redis.url,
+      LSML_JOB_LEASE_MS: '2000',
+      LSML_JOB_STALLED_INTERVAL_MS: '1000',
+      LABEL_STUDIO_URL: ls.url,
+      LABEL_STUDIO_API_KEY: 'test-token',
+      BULK_DELAY_MS: '20',
+    };
+    const server = await spawnBackend(fixture, { env, modelDir });
+    const w1 = await spawnWorker(fixture, env, modelDir);
+    const w2 = await spawnWorker(fixture, env, modelDir);
+    try {
+      const queued = (await (await postJson(`${server.url}/jobs/predict`, { project: 5, chunk_size: 100, batch: 25 })).json()) as { job: string; total: number };
+      expect(queued.total).toBe(2000);
+      await pollBulk(server.url, queued.job, (s) => s.done >= 400);
+      expect(await w1.stop('SIGKILL')).toBeNull();
+      const done = await pollBulk(server.url, queued.job, (s) => s.job_status === 'finished', 90_000);
+      expect(done).toMatchObject({ done: 2000, failed: 0, chunks_done: 20 });
+      expect(done.written + done.skipped).toBe(2000);
+      expectExactlyOne(ls, 5, '0.0.1');
+      expect(w2.output()).toContain('Training job started');
+    } finally {
+      await w2.stop();
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describe('lsml predict (CLI, embedded queue)', () => {
+  let ls: LabelStudioStandIn;
+  beforeAll(async () => {
+    ls = await startLabelStudioStandIn();
+  });
+  afterAll(async () => {
+    await ls?.close();
+  });
+
+  const run = (args: string[], env: Record<string, string>, killWhen?: () => boolean) =>
+    new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'predict', fixture, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const onData = (c: Buffer) => {
+        out += c.toString();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      const timer = killWhen && setInterval(() => killWhen() && child.kill('SIGKILL'), 20);
+      child.once('exit', (code, signal) => {
+        if (timer) clearInterval(timer);
+        resolve({ code, signal, out });
+      });
+    });
+
+  it('shows progress lines, survives kill -9 and resumes: exactly one prediction per task', async () => {
+    seedProject(ls, 9, 2000);
+    const modelDir = tmp();
+    const env = { LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token', BULK_DELAY_MS: '15', LSML_JOB_LEASE_MS: '1000' };
+    // Killed once the stand-in holds 300 predictions: some chunks finished, one mid-way.
+    const first = await run(['--project', '9', '--chunk-size', '100', '--batch', '20', '--model-dir', modelDir], env, () => ls.predictionCounts(9, '0.0.1').size > 0 && [...ls.predictionCounts(9, '0.0.1').values()].filter((n) => n > 0).length >= 300);
+    expect(first.signal).toBe('SIGKILL');
+    const job = /bulk job (bulk-[0-9a-f-]+)/.exec(first.out)![1]!;
+    expect(first.out).toMatch(/2000 tasks in 20 chunks/);
+    const second = await run(['--project', '9', '--resume', job, '--model-dir', modelDir], env);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/2000\/2000/);
+    expect(second.out).toMatch(/finished: \d+ written, \d+ already there, 0 failed/);
+    expectExactlyOne(ls, 9, '0.0.1');
+  }, 120_000);
+});
