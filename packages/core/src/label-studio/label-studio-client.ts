@@ -2,21 +2,27 @@ import { LsmlError } from '../errors.js';
 import { authHeader, LabelStudioTokenProvider, resolveLabelStudioBaseUrl } from '../media/access-token.js';
 import type { Task } from '../protocol/types.js';
 
+/** Where {@link LabelStudioClient} finds Label Studio and how it authenticates. */
 export interface LabelStudioClientOptions {
   /** Label Studio base URL; default `LABEL_STUDIO_URL` (then `LABEL_STUDIO_HOST`). */
   url?: string;
   /** Legacy token or Personal Access Token; default `LABEL_STUDIO_API_KEY`. */
   apiKey?: string;
+  /** Environment the defaults are read from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** The fetch implementation (default the global `fetch`; tests pass their own). */
   fetch?: typeof fetch;
   /** Per request (default 30 s). */
   timeoutMs?: number;
 }
 
+/** Options of the client's paged task listing. */
 export interface TaskPageOptions {
   /** Only tasks with at least one annotation (default true). */
   onlyAnnotated?: boolean;
+  /** Tasks per page request. */
   pageSize?: number;
+  /** Aborts the listing between and during page requests. */
   signal?: AbortSignal;
 }
 
@@ -75,6 +81,7 @@ export class LabelStudioClient {
     return (await res.json()) as T;
   }
 
+  /** The project's JSON (`GET /api/projects/:id`), including its `label_config`. */
   async getProject(projectId: number | string): Promise<Record<string, unknown>> {
     return this.request(`/api/projects/${encodeURIComponent(String(projectId))}/`);
   }
