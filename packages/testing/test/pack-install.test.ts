@@ -67,7 +67,7 @@ export const ok: boolean = checkPredictions('<View/>', [], []).ok;`,
     dir: 'packages/onnx',
     exports: { '.': ['onnxRuntime', 'OnnxError', 'DEFAULT_BATCHING', 'loadOnnxModel', 'hashedBagOfWords', 'InferenceSession', 'Tensor'] },
     types: `import { hashedBagOfWords, onnxRuntime, type OnnxRuntime } from '@lsml/onnx';
-export const rt: OnnxRuntime = onnxRuntime({ model: 'm.onnx', labels: ['a'], featurize: (t: string) => hashedBagOfWords(t, 8) });
+export const rt: OnnxRuntime<'classes'> = onnxRuntime({ model: 'm.onnx', labels: ['a'], featurize: (t: string) => hashedBagOfWords(t, 8) });
 export const v: Float32Array = hashedBagOfWords('x', 4);`,
   },
   {
