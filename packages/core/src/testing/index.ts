@@ -22,3 +22,4 @@ export {
   type LsTaskOptions,
   type SetupRequestOptions,
 } from './label-studio-objects.js';
+export { captureLogs, type CapturedLogLine } from './capture-logs.js';
