@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
@@ -26,6 +25,7 @@ import { LabelInterface } from '../src/label-config/label-interface.js';
 import { validatePrediction } from '../src/label-config/validate-prediction.js';
 import { createLogger } from '../src/logger.js';
 import type { PredictionValue } from '../src/protocol/types.js';
+import { captureLogs as captureLogsWith } from '../src/testing/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-img-http-'));
@@ -67,16 +67,7 @@ afterEach(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', destination }) };
-}
+const captureLogs = () => captureLogsWith(createLogger);
 
 const post = async (url: string, body: unknown) => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -2,7 +2,6 @@
 // startBackend: Choices from the classifier, Labels spans from the token tagger, the 422 for a label
 // config that does not fit, a task without its text, the protocol cases, and the examples through
 // `lsml start`.
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { backend, choicesHead, createLogger, spansHead } from '@lsml/core';
 import { replayConformanceCases, simulateLabelStudio, startBackend, type RunningBackend } from '@lsml/testing';
@@ -12,6 +11,7 @@ import { releaseAllModels } from './onnx-model.js';
 import { onnxRuntime } from './runtime.js';
 import { CLASSIFIER, FEATURES, LABELS, referenceClassifier, REVIEWS, TAGGER } from './test-models.test-helper.js';
 import { hashedBagOfWords } from './text-features.js';
+import { captureLogs as captureLogsWith } from '@lsml/core/testing';
 
 const CHOICES =
   '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text" choice="single"><Choice value="Negative"/><Choice value="Neutral"/><Choice value="Thumbs up" predicted_values="positive"/></Choices></View>';
@@ -27,16 +27,7 @@ afterAll(async () => {
 const classifier = () => onnxRuntime({ model: CLASSIFIER, labels: LABELS, featurize: (text, out) => hashedBagOfWords(text, FEATURES, { out }) });
 const tagger = () => onnxRuntime({ output: 'spans', model: TAGGER, labels: TAGGER_TAGS, tokenize: taggerTokenize });
 
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', destination }) };
-}
+const captureLogs = () => captureLogsWith(createLogger);
 
 async function start(Model: Parameters<typeof startBackend>[0], logger?: ReturnType<typeof createLogger>): Promise<RunningBackend> {
   const b = await startBackend(Model, { server: { strictValidation: true, ...(logger ? { logger } : {}) } });

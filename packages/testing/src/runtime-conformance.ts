@@ -35,7 +35,9 @@ export interface RuntimeConformanceFixtures<K extends InputKind> {
 
 /** One named check of the suite; `run` throws an `Error` saying what is wrong. */
 export interface RuntimeCheck {
+  /** What the check asserts, used as the test's name. */
   readonly name: string;
+  /** Run the check; rejects with an `Error` saying what is wrong. */
   run(): Promise<void>;
 }
 

@@ -57,7 +57,7 @@ export const created: { files: string[] } = createProject('x');`,
   },
   {
     dir: 'packages/testing',
-    exports: { '.': ['startBackend', 'replayConformanceCases', 'simulateLabelStudio', 'checkPredictions', 'KitError'] },
+    exports: { '.': ['startBackend', 'replayConformanceCases', 'simulateLabelStudio', 'checkPredictions', 'KitError', 'runtimeConformance', 'lsTask'] },
     types: `import { checkPredictions, startBackend, type RunningBackend } from '@lsml/testing';
 import { LabelStudioMLBase } from '@lsml/core';
 export const b: Promise<RunningBackend> = startBackend(LabelStudioMLBase);
@@ -65,9 +65,9 @@ export const ok: boolean = checkPredictions('<View/>', [], []).ok;`,
   },
   {
     dir: 'packages/onnx',
-    exports: { '.': ['onnxClassifier', 'OnnxClassifierBackend', 'loadOnnxModel', 'hashedBagOfWords', 'InferenceSession', 'Tensor'] },
-    types: `import { hashedBagOfWords, onnxClassifier } from '@lsml/onnx';
-export const B = onnxClassifier({ model: 'm.onnx', labels: ['a'], featurize: (t: string) => hashedBagOfWords(t, 8) });
+    exports: { '.': ['onnxRuntime', 'OnnxError', 'DEFAULT_BATCHING', 'loadOnnxModel', 'hashedBagOfWords', 'InferenceSession', 'Tensor'] },
+    types: `import { hashedBagOfWords, onnxRuntime, type OnnxRuntime } from '@lsml/onnx';
+export const rt: OnnxRuntime<'classes'> = onnxRuntime({ model: 'm.onnx', labels: ['a'], featurize: (t: string) => hashedBagOfWords(t, 8) });
 export const v: Float32Array = hashedBagOfWords('x', 4);`,
   },
   {
@@ -501,12 +501,16 @@ describe('an existing project installs one adapter from its tarball', () => {
     const model = path.join(ROOT, 'packages/onnx/test/models/text-classifier.onnx');
     fs.writeFileSync(
       path.join(dir, 'model.ts'),
-      `import { hashedBagOfWords, onnxClassifier } from '@lsml/onnx';
-export default onnxClassifier({
+      `import { backend, choicesHead } from '@lsml/core';
+import { hashedBagOfWords, onnxRuntime } from '@lsml/onnx';
+export default backend({
   name: 'Existing',
-  model: ${JSON.stringify(model)},
-  labels: ['negative', 'neutral', 'positive'],
-  featurize: (text: string) => hashedBagOfWords(text, 512),
+  runtime: onnxRuntime({
+    model: ${JSON.stringify(model)},
+    labels: ['negative', 'neutral', 'positive'],
+    featurize: (text: string) => hashedBagOfWords(text, 512),
+  }),
+  head: choicesHead(),
 });
 `,
     );

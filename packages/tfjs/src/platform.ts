@@ -86,7 +86,7 @@ export function getTfjsPlatform(): TfjsPlatform | null {
 export function parseBackendChoice(value: string, origin: string): TfjsBackendChoice {
   const v = value.trim().toLowerCase();
   if (v === 'auto' || (BACKENDS as readonly string[]).includes(v)) return v as TfjsBackendChoice;
-  throw new TfjsError('invalid_input', `${origin}: unknown TF.js backend "${value}" (use tensorflow, wasm, cpu or auto)`);
+  throw new TfjsError('invalid_settings', `${origin}: unknown TF.js backend "${value}" (use tensorflow, wasm, cpu or auto)`);
 }
 
 /**
@@ -122,7 +122,7 @@ async function init(options: InitTfjsOptions): Promise<TfjsPlatform> {
     const outcome = await tryBackend(backend, options.resolveFrom ?? defaultResolveDirs(), env[WASM_PATH_ENV_VAR]);
     if (!outcome.ok) {
       if (requested !== 'auto') {
-        throw new TfjsError('backend_unavailable', `TF.js backend "${backend}" (${source === 'env' ? BACKEND_ENV_VAR : 'requested'}) is unavailable: ${outcome.reason}`);
+        throw new TfjsError('provider_unavailable', `TF.js backend "${backend}" (${source === 'env' ? BACKEND_ENV_VAR : 'requested'}) is unavailable: ${outcome.reason}`);
       }
       skipped.push({ backend, reason: outcome.reason });
       continue;
@@ -147,7 +147,7 @@ async function init(options: InitTfjsOptions): Promise<TfjsPlatform> {
     return current;
   }
   // cpu is always registered, so this only happens if the cpu backend itself fails.
-  throw new TfjsError('backend_unavailable', `No TF.js backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+  throw new TfjsError('provider_unavailable', `No TF.js backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
 }
 
 type Outcome = { ok: true; nativePackage: NativePackage | null } | { ok: false; reason: string };

@@ -159,8 +159,16 @@ describe('tfjsRuntime: the contract runtime of @lsml/tfjs', () => {
     expect((err as Error).message).toMatch(/at least two different labels/);
   });
 
-  it('rejects bad settings and bad inputs with invalid_input', async () => {
+  it('rejects bad settings with invalid_settings and bad inputs with invalid_input', async () => {
     expect(() => tfjsRuntime({ c: 0 })).toThrow(/c must be a positive number/);
+    const settingsError = (() => {
+      try {
+        tfjsRuntime({ c: 0 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(settingsError).toMatchObject({ code: 'invalid_settings', status: 500 });
     expect(() => tfjsRuntime({ threads: -1 })).toThrow(/threads must be a whole number/);
     expect(() => tfjsRuntime({ vectorizer: { ngramRange: [2, 1] } })).toThrow(/vectorizer: ngramRange/);
     expect(() => tfjsRuntime({ labels: ['only'] })).toThrow(TfjsError);

@@ -77,24 +77,24 @@ class TextClassifierRuntime implements TfjsTextRuntime {
   constructor(private readonly settings: TfjsRuntimeSettings) {
     const positive = (name: string, v: number | undefined, integer = false) => {
       if (v !== undefined && (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))) {
-        throw new TfjsError('invalid_input', `tfjsRuntime: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
+        throw new TfjsError('invalid_settings', `tfjsRuntime: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
       }
     };
     positive('c', settings.c);
     positive('maxIterations', settings.maxIterations, true);
     positive('chunkSize', settings.chunkSize, true);
     if (settings.threads !== undefined && (!Number.isInteger(settings.threads) || settings.threads < 0)) {
-      throw new TfjsError('invalid_input', `tfjsRuntime: threads must be a whole number (0 = event loop), got ${String(settings.threads)}`);
+      throw new TfjsError('invalid_settings', `tfjsRuntime: threads must be a whole number (0 = event loop), got ${String(settings.threads)}`);
     }
     const split = settings.validationSplit;
-    if (split !== undefined && !(split >= 0 && split < 1)) throw new TfjsError('invalid_input', `tfjsRuntime: validationSplit must be in [0, 1), got ${split}`);
+    if (split !== undefined && !(split >= 0 && split < 1)) throw new TfjsError('invalid_settings', `tfjsRuntime: validationSplit must be in [0, 1), got ${split}`);
     if (settings.labels && (settings.labels.length < 2 || new Set(settings.labels).size !== settings.labels.length)) {
-      throw new TfjsError('invalid_input', `tfjsRuntime: labels must be at least two distinct names, got ${JSON.stringify(settings.labels)}`);
+      throw new TfjsError('invalid_settings', `tfjsRuntime: labels must be at least two distinct names, got ${JSON.stringify(settings.labels)}`);
     }
     try {
       this.vectorizer = { ...new HashedNgramVectorizer({ ...DEFAULT_VECTORIZER_CONFIG, ...TFJS_RUNTIME_DEFAULTS.vectorizer, ...settings.vectorizer }).config } as TextVectorizerConfig;
     } catch (err) {
-      throw new TfjsError('invalid_input', `tfjsRuntime: vectorizer: ${(err as Error).message}`, { cause: err });
+      throw new TfjsError('invalid_settings', `tfjsRuntime: vectorizer: ${(err as Error).message}`, { cause: err });
     }
     this.train_ = {
       c: settings.c ?? TFJS_RUNTIME_DEFAULTS.c,

@@ -7,6 +7,7 @@ import { LsmlError } from '@lsml/core';
  * What went wrong, as a stable string shared across adapters:
  * - `model_load`: the model (or the transformers.js library) could not be found or loaded (500);
  * - `invalid_settings`: the runtime settings ask for something this library or task cannot do (500);
+ * - `provider_unavailable`: the requested device (e.g. `cuda`) cannot run with the installed library (500);
  * - `invalid_input`: an input handed to `run` is not what the task takes (400);
  * - `inference`: the model ran but its output is not what the task expects (500).
  */

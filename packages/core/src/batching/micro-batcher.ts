@@ -6,6 +6,7 @@
  */
 import { LsmlError } from '../errors.js';
 
+/** Options of {@link MicroBatcher}: how a batch runs and how large and late it may be. */
 export interface MicroBatcherOptions<In, Out> {
   /**
    * Runs one batch (1..maxBatchSize items, oldest first) and returns one result per item, in order.

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { choicesHead } from '../heads/choices-head.js';
 import { spansHead } from '../heads/spans-head.js';
@@ -14,6 +13,7 @@ import { SqliteStore } from '../state/sqlite-store.js';
 import type { BackendClass } from '../model/label-studio-ml-base.js';
 import { backend, EXAMPLE_KEY_PREFIX } from './backend.js';
 import { DictionaryTagger, KeywordClassifier, NaiveBayesClassifier } from './test-runtimes.test-helper.js';
+import { captureLogs as captureLogsWith } from '../testing/index.js';
 
 const CHOICES = '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>';
 const LABELS = '<View><Labels name="ner" toName="text"><Label value="PER"/><Label value="LOC"/></Labels><Text name="text" value="$text"/></View>';
@@ -24,16 +24,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', destination }) };
-}
+const captureLogs = () => captureLogsWith(createLogger);
 
 async function start(Model: BackendClass, options: CreateServerOptions = {}) {
   const server = createServer(Model, { store: new MemoryStore(), env: {}, logLevel: 'silent', ...options });

@@ -27,7 +27,9 @@ export interface HeadRequest {
   readonly context: InteractiveContext | null | Record<string, never>;
   /** The project's `extra_params`. */
   readonly extraParams: Readonly<Record<string, unknown>>;
+  /** Aborted when the client goes away or the request times out. */
   readonly signal?: AbortSignal;
+  /** The request's logger. */
   readonly logger: Logger;
 }
 
@@ -43,7 +45,9 @@ export interface BoundHead<K extends InputKind, O extends OutputKind> {
   readonly toName: string;
   /** The `task.data` key it reads the input from (`$text` → `text`); named in per-task warnings. */
   readonly field?: string;
+  /** The runtime input for one task; throws `TaskInputError` when the task's field is missing or of the wrong type. */
   toInput(task: Task, request: HeadRequest): Promise<InputOf<K>> | InputOf<K>;
+  /** The Label Studio region(s) for one task from the runtime's output for it; `null` for no prediction. */
   toPrediction(output: OutputOf<O>, input: InputOf<K>, task: Task, request: HeadRequest): PredictionValue | PredictionValue[] | null;
   /** For trainable runtimes: the labels an annotation chose for this control, or null if none. */
   labelsOf?(annotation: Annotation): string[] | null;

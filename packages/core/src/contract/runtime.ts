@@ -7,8 +7,11 @@ export type ModelSource = string | URL | Uint8Array;
 
 /** Minimal logger shape a runtime may write to (pino's `Logger` fits). */
 export interface RuntimeLogger {
+  /** Detail for troubleshooting (fields first, then a message). */
   debug(obj: object, msg?: string): void;
+  /** Normal events such as a model loaded. */
   info(obj: object, msg?: string): void;
+  /** Something went wrong but the runtime carries on. */
   warn(obj: object, msg?: string): void;
 }
 

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
 import { defineBackend } from '../model/define-backend.js';
@@ -7,6 +6,7 @@ import { ModelResponse } from '../protocol/model-response.js';
 import type { Task, WebhookData } from '../protocol/types.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { createServer, type CreateServerOptions, type LsmlServer } from './create-server.js';
+import { captureLogs as captureLogsWith } from '../testing/index.js';
 
 const CONFIG =
   '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>';
@@ -16,16 +16,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', destination }) };
-}
+const captureLogs = () => captureLogsWith(createLogger);
 
 async function start(Model: BackendClass, options: CreateServerOptions = {}) {
   const server = createServer(Model, { store: new MemoryStore(), env: {}, logLevel: 'silent', ...options });

@@ -3,9 +3,13 @@ import type { BackendClass, LabelStudioMLBase } from '../model/label-studio-ml-b
 import type { StateStore } from '../state/state-store.js';
 import type { TrainingScheduler } from '../training/training-context.js';
 
+/** What a model registry needs to create and keep model instances. */
 export interface ModelRegistryOptions {
+  /** The state store every instance reads and writes. */
   store: StateStore;
+  /** The server's logger, handed to each instance. */
   logger: Logger;
+  /** Schedules training jobs for instances (`fit()` in the background), when training is on. */
   scheduler?: TrainingScheduler;
   /** Most instances kept at once; the least recently used is dropped beyond it. */
   maxInstances?: number;
@@ -17,7 +21,9 @@ export interface ModelRegistryOptions {
  * the work that uses `model` has settled (not when a request timed out: the model may still be running).
  */
 export interface ModelLease<T extends LabelStudioMLBase = LabelStudioMLBase> {
+  /** The held instance. */
   readonly model: T;
+  /** Give the hold back (idempotent). */
   release(): void;
 }
 

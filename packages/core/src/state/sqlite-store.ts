@@ -6,6 +6,7 @@ import { assertStringValue, type StateStore } from './state-store.js';
 /** How long a read of `PRAGMA data_version` is reused by `changeToken()`. */
 const DATA_VERSION_TTL_MS = 10;
 
+/** Where {@link SqliteStore} keeps its database file. */
 export interface SqliteStoreOptions {
   /** Directory holding `cache.db` (Python's `MODEL_DIR`); created if missing. */
   modelDir?: string;

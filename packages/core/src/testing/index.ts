@@ -31,3 +31,4 @@ export {
   type StandInPrediction,
   type StandInTask,
 } from './label-studio-stand-in.js';
+export { captureLogs, type CapturedLogLine } from './capture-logs.js';

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 
+/** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
   /** Worker threads (default: CPU cores - 1, at least 1). */
   threads?: number;
@@ -25,10 +26,13 @@ export interface ThreadRunOptions {
   timeoutMs?: number;
 }
 
+/** A pool of worker threads running one worker module (piscina underneath). */
 export interface ThreadPool {
   /** Run the worker module's default export (or `name`) with `input` on a worker thread. */
   run<T = unknown>(input: unknown, options?: ThreadRunOptions): Promise<T>;
+  /** How many worker threads the pool runs. */
   readonly threads: number;
+  /** Stop every thread; waiting and running tasks reject. */
   destroy(): Promise<void>;
 }
 

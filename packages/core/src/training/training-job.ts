@@ -11,28 +11,39 @@ export interface TrainingEvent {
   receivedAt: string;
 }
 
+/** One training run of a project, as the queue stores it and `POST /job_status` reports it. */
 export interface TrainingJob {
+  /** The queue's id for the job (the `job` of `/job_status`). */
   id: string;
+  /** The Label Studio project the events came from. */
   projectId: string;
+  /** Where the job is in its life: queued → started → finished | failed. */
   status: JobStatus;
   /** 0–100. */
   progress: number;
+  /** The last progress message, if any. */
   message: string | null;
   /** The label config the events came with (the webhook's `project.label_config`). */
   labelConfig: string | null;
   /** Every webhook payload coalesced into this job, oldest first. */
   events: TrainingEvent[];
+  /** How many times a worker has started the job (a requeued job runs again). */
   attempts: number;
+  /** ISO timestamp of when the job was queued. */
   createdAt: string;
+  /** ISO timestamp of the latest start, null while queued. */
   startedAt: string | null;
+  /** ISO timestamp of when it finished or failed. */
   finishedAt: string | null;
   /** The version this job produced (set when it finishes). */
   modelVersion: string | null;
   /** What `train()` returned (stored as `train_output`). */
   result: unknown;
+  /** Why the job failed (the error's message), null otherwise. */
   error: string | null;
 }
 
+/** Options of {@link TrainingQueue.submit}. */
 export interface SubmitOptions {
   /** How many annotations the event carries (a bulk ANNOTATIONS_CREATED carries several; default 1). */
   weight?: number;
@@ -43,6 +54,7 @@ export interface SubmitOptions {
   threshold?: number;
 }
 
+/** What {@link TrainingQueue.submit} did with the event. */
 export interface SubmitResult {
   /** The waiting job the event joined, or null while the backlog is below the threshold. */
   job: TrainingJob | null;
@@ -52,16 +64,23 @@ export interface SubmitResult {
   pending: number;
 }
 
+/** What a {@link JobProcessor} gets to cooperate with the queue while it runs a job. */
 export interface JobControl {
+  /** Aborted when the job is canceled or the queue closes; stop work and throw when it fires. */
   signal: AbortSignal;
+  /** Record progress (0–100) and an optional message; `/job_status` reports them. */
   progress(percent: number, message?: string): Promise<void>;
 }
 
+/** What a {@link JobProcessor} returns when a job succeeds. */
 export interface JobOutcome {
+  /** What training returned (stored as the job's `result`). */
   result: unknown;
+  /** The model version the job produced, if any. */
   modelVersion: string | null;
 }
 
+/** Runs one job (train, save, publish the version); a throw fails the job. */
 export type JobProcessor = (job: TrainingJob, control: JobControl) => Promise<JobOutcome>;
 
 /**
@@ -72,7 +91,9 @@ export interface TrainingQueue {
   readonly kind: 'embedded' | 'bullmq';
   /** Record the event; queue (or join) the project's waiting job once the backlog reaches the threshold. */
   submit(projectId: string, labelConfig: string | null, event: TrainingEvent, options?: SubmitOptions): Promise<SubmitResult>;
+  /** The job with this id, or null when the queue does not know it. */
   getJob(id: string): Promise<TrainingJob | null>;
+  /** Every known job, or only the project's, oldest first. */
   listJobs(projectId?: string): Promise<TrainingJob[]>;
   /** How many jobs are in each status (for metrics). */
   countJobs(): Promise<Partial<Record<JobStatus, number>>>;
@@ -84,6 +105,7 @@ export interface TrainingQueue {
   close(): Promise<void>;
 }
 
+/** Thrown into a running job's processor when the job is canceled (409). */
 export class JobCanceledError extends LsmlError {
   constructor(message = 'Training was canceled') {
     super('job_canceled', message, { status: 409 });
