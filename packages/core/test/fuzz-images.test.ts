@@ -5,7 +5,9 @@
 // temp dir and referenced by local path or by URL on a local node:http server that also answers 404,
 // redirect loops and slow bodies. Batches mix good and bad: every answer is 200 with one entry per task,
 // good images predicted, bad ones [] with a warning naming the task; never a 5xx, and the server keeps
-// serving. ~400 generated cases (FUZZ_IMAGE_RUNS batches × up to 8 tasks).
+// serving. ~400 generated cases (FUZZ_IMAGE_RUNS batches × up to 8 tasks). Then generated label
+// configs on /setup and /predict of the rectangles, keypoints and brush heads: 200 or a 422 JSON error
+// saying what is wrong, never a 5xx.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -17,14 +19,16 @@ import sharp from 'sharp';
 import { startBackend, type RunningBackend } from '@lsml/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { backend } from '../src/contract/backend.js';
-import { BrightBoxDetector } from '../src/heads/image-runtimes.test-helper.js';
+import { brushHead } from '../src/heads/brush-head.js';
+import { BrightBoxDetector, BrightMaskSegmenter, ColorKeypointDetector } from '../src/heads/image-runtimes.test-helper.js';
+import { keypointsHead } from '../src/heads/keypoints-head.js';
 import { rectanglesHead } from '../src/heads/rectangles-head.js';
 import { LabelInterface } from '../src/label-config/label-interface.js';
 import { validatePrediction } from '../src/label-config/validate-prediction.js';
 import { createLogger } from '../src/logger.js';
 import type { PredictionValue } from '../src/protocol/types.js';
 
-const RUNS = Number(process.env.FUZZ_IMAGE_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_IMAGE_RUNS ?? 90);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-fuzz-img-'));
 const CONFIG = '<View><Image name="img" value="$image"/><RectangleLabels name="box" toName="img"><Label value="bright"/></RectangleLabels></View>';
 const lines: Array<Record<string, unknown>> = [];
@@ -196,3 +200,77 @@ it(`${RUNS} batches of good and hostile images: 200, one entry per task, good pr
   expect(after.status).toBe(200);
   expect((after.body.results![0] as { result: unknown[] }).result.length).toBeGreaterThan(0);
 }, 240_000);
+
+// --- label configs against the image heads ---------------------------------------------------------
+const name = fc.oneof(fc.constantFrom('img', 'image', 'box', 'kp', 'seg', 'text', ''), fc.string({ maxLength: 6 }));
+const attr = (k: string, v: fc.Arbitrary<string>) => fc.option(v.map((x) => ` ${k}="${x.replace(/[<&"]/g, '_')}"`), { nil: '' });
+const leaf = fc.tuple(fc.constantFrom('Image', 'Text', 'Unknown'), attr('name', name), attr('value', fc.constantFrom('$image', '$text', '$x', 'plain', ''))).map(([t, n, v]) => `<${t}${n}${v}/>`);
+const options = fc
+  .array(fc.tuple(fc.constantFrom('Label', 'Choice', 'Foo'), fc.oneof(fc.constantFrom('bright', 'ghost', 'nose', 'person', 'left_eye', ''), fc.string({ maxLength: 5 }))), { maxLength: 4 })
+  .map((os) => os.map(([t, v]) => `<${t} value="${v.replace(/[<&"]/g, '_')}"/>`).join(''));
+const control = fc
+  .tuple(
+    fc.constantFrom('RectangleLabels', 'KeyPointLabels', 'BrushLabels', 'PolygonLabels', 'Choices', 'Labels', 'TextArea', 'Mystery'),
+    attr('name', name),
+    attr('toName', fc.oneof(name, fc.constant('img,text'))),
+    attr('predicted_values', fc.constantFrom('bright', 'bright,nose', 'nope', '')),
+    options,
+  )
+  .map(([t, n, to, pv, opts]) => `<${t}${n}${to}${pv}>${opts}</${t}>`);
+const node: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, leaf, control, fc.array(tie('node'), { maxLength: 4 }).map((kids) => `<View>${kids.join('')}</View>`)),
+})).node;
+const labelConfig = fc.oneof(
+  fc.array(node, { maxLength: 6 }).map((kids) => `<View>${kids.join('')}</View>`),
+  fc
+    .tuple(fc.constantFrom('<Image name="img" value="$image"/>', '<Image name="img" value="$image"/><Image name="img" value="$other"/>', '<Text name="img" value="$image"/>', ''), fc.array(control, { minLength: 1, maxLength: 3 }))
+    .map(([o, cs]) => `<View>${o}${cs.join('')}</View>`),
+  fc.constant(CONFIG),
+  fc.string({ maxLength: 100 }),
+);
+
+it('generated label configs against the rectangles, keypoints and brush heads: 200 or 422 naming the problem, never a 5xx', async () => {
+  const media = { cacheDir: path.join(dir, 'cache'), env: {} };
+  const started = await Promise.all(
+    [backend({ runtime: new BrightBoxDetector(), head: rectanglesHead({ media }) }), backend({ runtime: new ColorKeypointDetector(undefined, true), head: keypointsHead({ media }) }), backend({ runtime: new BrightMaskSegmenter(), head: brushHead({ media }) })].map((M) =>
+      startBackend(M as unknown as Parameters<typeof startBackend>[0], { server: { logger: createLogger({ level: 'silent' }) } }),
+    ),
+  );
+  let ok = 0;
+  let refused = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(labelConfig, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 30 }), async (config, which, project) => {
+        const target = started[which]!;
+        const call = async (route: string, body: unknown) => {
+          const res = await fetch(`${target.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          const text = await res.text();
+          return { status: res.status, text, body: JSON.parse(text) as { detail?: unknown; results?: unknown[] } };
+        };
+        for (const [route, body] of [
+          ['/setup', { project: `${project}.1`, schema: config }],
+          ['/predict', { project: `${project}.1`, label_config: config, tasks: [{ id: 1, data: { image: path.join(dir, 'good.png'), text: 'x' } }] }],
+        ] as const) {
+          const r = await call(route, body);
+          if (r.status === 200) {
+            ok++;
+            if (route === '/predict') {
+              expect(r.body.results, r.text).toHaveLength(1);
+              const p = r.body.results![0];
+              if (!(Array.isArray(p) && p.length === 0)) expect(validatePrediction(new LabelInterface(config), p as PredictionValue).errors, `${config} → ${r.text}`).toEqual([]);
+            }
+          } else {
+            refused++;
+            expect(r.status, `${route} ${config} → ${r.text}`).toBe(422);
+            expect(r.body.detail, r.text).toMatch(/\w+Error\w*: ./);
+          }
+        }
+      }),
+      { numRuns: Number(process.env.FUZZ_CONFIG_RUNS ?? 150), seed: Number(process.env.FUZZ_SEED ?? 17), endOnFailure: true },
+    );
+  } finally {
+    await Promise.all(started.map((b) => b.stop()));
+  }
+  expect(ok).toBeGreaterThan(10);
+  expect(refused).toBeGreaterThan(10);
+}, 120_000);
