@@ -199,7 +199,7 @@ it(`${RUNS} batches of good and hostile images: 200, one entry per task, good pr
     { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 17), endOnFailure: true },
   );
   expect(cases).toBeGreaterThan(RUNS);
-  // Most hostile files are refused (a few, such as a GIF header over garbage, may still decode).
+  // Most hostile files are refused (a few, such as a PNG missing only its IEND chunk, still decode).
   expect(refused).toBeGreaterThan(cases / 3);
   if (process.env.FUZZ_VERBOSE) console.log({ cases, refused });
   // Still serving afterwards.

@@ -5,7 +5,8 @@
 //   error, never a 5xx;
 // - generated provider answers (invalid JSON, wrong types, nulls, huge strings, choices not in the
 //   config, spans not in the text, nested garbage, lone surrogates/emoji, numbers out of range): every
-//   answer is 200, one entry per task, and each prediction passes core's validatePrediction.
+//   answer is 200, one entry per task, and each prediction passes core's validatePrediction — with
+//   whole answers and with streamed ones (server-sent chunks of five characters).
 import { backend, createServer, LabelInterface, MemoryStore, validatePrediction, type LsmlServer } from '@lsml/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -27,6 +28,9 @@ const CONFIG = `<View>
 let standIn: StandIn;
 let server: LsmlServer;
 let url = '';
+// The same backend asking for streamed answers (server-sent chunks joined by the OpenAI client).
+let streamed: LsmlServer;
+let streamedUrl = '';
 
 beforeAll(async () => {
   standIn = await startStandIn({ apiKey: KEY });
@@ -35,14 +39,19 @@ beforeAll(async () => {
   server = createServer(Model, { store: new MemoryStore(), env: {}, logLevel: 'silent' });
   ({ url } = await server.listen(0, '127.0.0.1'));
   await server.ready;
+  const Streamed = backend({ runtime: llmRuntime({ baseURL: standIn.baseURL, apiKey: KEY, model: 'fuzz', maxRetries: 0, stream: true }), head: llmHead() });
+  streamed = createServer(Streamed, { store: new MemoryStore(), env: {}, logLevel: 'silent' });
+  ({ url: streamedUrl } = await streamed.listen(0, '127.0.0.1'));
+  await streamed.ready;
 });
 afterAll(async () => {
   await server?.close();
+  await streamed?.close();
   await standIn?.close();
 });
 
-const post = async (route: string, body: unknown) => {
-  const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = async (route: string, body: unknown, to = url) => {
+  const res = await fetch(`${to}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   let json: unknown;
   try {
@@ -146,27 +155,33 @@ const answer = fc.oneof(
   fc.constantFrom('null', '[]', '"Positive"', '{"sentiment": null}', '{"__proto__": {"x": 1}}', '{"sentiment": {"toString": 1}}', 'x'.repeat(200_000)),
 );
 
-it('generated provider answers: 200, one entry per task, every prediction valid', async () => {
-  const li = new LabelInterface(CONFIG);
-  expect((await post('/setup', { project: '99.1', schema: CONFIG })).status).toBe(200);
-  let predicted = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 4 }), async (answers) => {
-      standIn.queue.splice(0);
-      const queue = [...answers];
-      standIn.fallback = () => ({ content: queue.shift() ?? '{}' });
-      const tasks = answers.map((_, i) => ({ id: i + 1, data: { text: i % 2 ? 'Ann works at Acme 😀 with Ann' : 'Ann works at Acme' } }));
-      const res = await post('/predict', { project: '99.1', label_config: CONFIG, tasks });
-      expect(res.status, `${JSON.stringify(answers).slice(0, 500)} → ${res.text.slice(0, 500)}`).toBe(200);
-      expect(res.body?.results).toHaveLength(tasks.length);
-      for (const p of res.body!.results!) {
-        if (Array.isArray(p) && p.length === 0) continue;
-        predicted++;
-        expect(validatePrediction(li, p as never).errors, `${JSON.stringify(answers).slice(0, 500)} → ${JSON.stringify(p).slice(0, 500)}`).toEqual([]);
-      }
-    }),
-    { numRuns: Number(process.env.FUZZ_ANSWER_RUNS ?? 120), seed: SEED, endOnFailure: true },
-  );
-  expect(predicted).toBeGreaterThan(0);
-  expect((await fetch(`${url}/health`)).status).toBe(200);
-}, 120_000);
+for (const [mode, runs] of [
+  ['', Number(process.env.FUZZ_ANSWER_RUNS ?? 120)],
+  [' (streamed)', Number(process.env.FUZZ_ANSWER_RUNS ?? 120) / 3],
+] as const) {
+  it(`generated provider answers${mode}: 200, one entry per task, every prediction valid`, async () => {
+    const to = mode ? streamedUrl : url;
+    const li = new LabelInterface(CONFIG);
+    expect((await post('/setup', { project: '99.1', schema: CONFIG }, to)).status).toBe(200);
+    let predicted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 4 }), async (answers) => {
+        standIn.queue.splice(0);
+        const queue = [...answers];
+        standIn.fallback = () => ({ content: queue.shift() ?? '{}' });
+        const tasks = answers.map((_, i) => ({ id: i + 1, data: { text: i % 2 ? 'Ann works at Acme 😀 with Ann' : 'Ann works at Acme' } }));
+        const res = await post('/predict', { project: '99.1', label_config: CONFIG, tasks }, to);
+        expect(res.status, `${JSON.stringify(answers).slice(0, 500)} → ${res.text.slice(0, 500)}`).toBe(200);
+        expect(res.body?.results).toHaveLength(tasks.length);
+        for (const p of res.body!.results!) {
+          if (Array.isArray(p) && p.length === 0) continue;
+          predicted++;
+          expect(validatePrediction(li, p as never).errors, `${JSON.stringify(answers).slice(0, 500)} → ${JSON.stringify(p).slice(0, 500)}`).toEqual([]);
+        }
+      }),
+      { numRuns: Math.ceil(runs), seed: SEED, endOnFailure: true },
+    );
+    expect(predicted).toBeGreaterThan(0);
+    expect((await fetch(`${to}/health`)).status).toBe(200);
+  }, 120_000);
+}
