@@ -41,8 +41,10 @@ export interface ChatProvider {
   readonly endpoint: string;
   /** Where inference runs (`native`: on another server, or in onnxruntime's threads). */
   readonly threads: 'native' | 'event-loop';
+  /** Prepare the provider (load a local model, check settings); idempotent. */
   load(): Promise<void>;
   /** One call; rejects with an `LlmError` (or the signal's reason once aborted). */
   chat(request: ChatRequest): Promise<ChatAnswer>;
+  /** Release what `load` took (a local pipeline, open connections). */
   dispose(): Promise<void>;
 }

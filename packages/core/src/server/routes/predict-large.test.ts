@@ -16,7 +16,7 @@ class Echo extends LabelStudioMLBase {
       predictions: tasks.map((t) =>
         t.id === 7
           ? [] // no prediction for this one
-          : { score: (t.id as number) / 10_000, result: [{ from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [String(t.data.text).startsWith('good') ? 'Positive' : 'Negative'] } }] },
+          : { score: (t.id as number) / 10_000, result: [{ from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [String(t.data?.text).startsWith('good') ? 'Positive' : 'Negative'] } }] },
       ),
     });
   }
