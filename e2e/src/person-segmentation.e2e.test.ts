@@ -9,7 +9,8 @@ import { EditorPage, launchBrowser } from './harness/editor.js';
 import { startEditorServer, type EditorServer } from './harness/editor-server.js';
 import { expectAnnotationFromPrediction, expectCleanPage } from './harness/expectations.js';
 import { waitForImage } from './harness/images.js';
-import { LabelStudioProject, lsTask, type StoredPrediction } from './harness/label-studio.js';
+import { lsTask } from '@lsml/core/testing';
+import { LabelStudioProject, type StoredPrediction } from './harness/label-studio.js';
 import { appModel, editorSuite } from './harness/suite.js';
 
 const CONFIG = `<View>

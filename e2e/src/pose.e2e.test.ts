@@ -8,7 +8,8 @@ import { EditorPage, launchBrowser } from './harness/editor.js';
 import { startEditorServer, type EditorServer } from './harness/editor-server.js';
 import { expectAnnotationFromPrediction, expectCleanPage } from './harness/expectations.js';
 import { boxCorners, expectWithin, pointOf, waitForImage } from './harness/images.js';
-import { LabelStudioProject, lsTask, type StoredPrediction } from './harness/label-studio.js';
+import { lsTask } from '@lsml/core/testing';
+import { LabelStudioProject, type StoredPrediction } from './harness/label-studio.js';
 import { appModel, editorSuite } from './harness/suite.js';
 
 const KEYPOINTS = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle'];
