@@ -1,7 +1,8 @@
 // tfjsRuntime({ family, model }): TF.js graph models over images (CenterNet boxes, MoveNet keypoints,
 // Selfie masks) for the adapter contract. Each image runs in a worker thread of core's pool, where the
 // model is loaded once per thread; the family decoders turn raw tensors into contract outputs there.
-import { createThreadPool, type ImageInput, type LoadOptions, type OutputOf, type RunOptions, type Runtime, type RuntimeInfo, type ThreadPool } from '@lsml/core';
+import { sharedPools } from './shared-pools.js';
+import { type ImageInput, type LoadOptions, type OutputOf, type RunOptions, type Runtime, type RuntimeInfo, type ThreadPool } from '@lsml/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,25 +138,6 @@ class ImageGraphRuntime {
 // The worker module sits beside this file: image-worker.ts in the sources (tests load it through tsx),
 // image-worker.js in dist (both builds: the CJS bundle points at the ESM worker).
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './image-worker.ts' : './image-worker.js', import.meta.url);
-const pools = new Map<string, { pool: ThreadPool; refs: number }>();
-
-function acquirePool(threads: number | undefined): ThreadPool {
-  const key = String(threads ?? 'default');
-  let entry = pools.get(key);
-  if (!entry) {
-    entry = { pool: createThreadPool(WORKER_URL, threads === undefined ? {} : { threads }), refs: 0 };
-    pools.set(key, entry);
-  }
-  entry.refs++;
-  return entry.pool;
-}
-
-async function releasePool(threads: number | undefined): Promise<void> {
-  const key = String(threads ?? 'default');
-  const entry = pools.get(key);
-  if (!entry) return;
-  entry.refs--;
-  if (entry.refs > 0) return;
-  pools.delete(key);
-  await entry.pool.destroy();
-}
+const pools = sharedPools(WORKER_URL);
+const acquirePool = (threads: number | undefined): ThreadPool => pools.acquire(threads);
+const releasePool = (threads: number | undefined): Promise<void> => pools.release(threads);

@@ -1,7 +1,8 @@
 // tfjsRuntime(settings): the @lsml/tfjs half of the adapter contract — a trainable text classifier
 // (hashed n-grams → logistic regression, calibrated) whose work runs in worker threads and whose
 // versions are TF.js Layers models on disk.
-import { createThreadPool, type ClassesOutput, type LoadOptions, type RunOptions, type RuntimeInfo, type RuntimeTrainOptions, type TextInput, type ThreadPool, type TrainableRuntime, type TrainingExample } from '@lsml/core';
+import { sharedPools } from './shared-pools.js';
+import { type ClassesOutput, type LoadOptions, type RunOptions, type RuntimeInfo, type RuntimeTrainOptions, type TextInput, type ThreadPool, type TrainableRuntime, type TrainingExample } from '@lsml/core';
 import path from 'node:path';
 import { TfjsError } from './errors.js';
 import { initTfjs } from './platform.js';
@@ -273,27 +274,9 @@ function modelName(source: string | URL): string {
 // The worker module sits beside this file: text-worker.ts in the sources (tests load it through tsx),
 // text-worker.js in dist (both builds: the CJS bundle points at the ESM worker).
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './text-worker.ts' : './text-worker.js', import.meta.url);
-const pools = new Map<string, { pool: ThreadPool; refs: number }>();
-
-function acquirePool(threads: number | undefined): ThreadPool {
-  const key = String(threads ?? 'default');
-  let entry = pools.get(key);
-  if (!entry) {
-    entry = { pool: createThreadPool(WORKER_URL, threads === undefined ? {} : { threads }), refs: 0 };
-    pools.set(key, entry);
-    // Import the worker module in every thread now, not during the first prediction or training.
-    for (let i = 0; i < entry.pool.threads; i++) entry.pool.run(null, { name: 'warm' }).catch(() => undefined);
-  }
-  entry.refs++;
-  return entry.pool;
-}
-
-async function releasePool(threads: number | undefined): Promise<void> {
-  const key = String(threads ?? 'default');
-  const entry = pools.get(key);
-  if (!entry) return;
-  entry.refs--;
-  if (entry.refs > 0) return;
-  pools.delete(key);
-  await entry.pool.destroy();
-}
+// Import the worker module in every thread of a new pool now, not during the first prediction or training.
+const pools = sharedPools(WORKER_URL, (pool) => {
+  for (let i = 0; i < pool.threads; i++) pool.run(null, { name: 'warm' }).catch(() => undefined);
+});
+const acquirePool = (threads: number | undefined): ThreadPool => pools.acquire(threads);
+const releasePool = (threads: number | undefined): Promise<void> => pools.release(threads);
