@@ -29,10 +29,7 @@ export class ModelResponse {
       throw new TypeError('ModelResponse: predictions must be an array');
     }
     this.model_version = init.model_version ?? null;
-    this.predictions = init.predictions.map((p, i) =>
-      Array.isArray(p) ? p.map((q, j) => toPrediction(q, `predictions[${i}][${j}]`)) : toPrediction(p, `predictions[${i}]`),
-    );
-    Object.defineProperty(this, BRAND, { value: true });
+    this.predictions = init.predictions.map((p, i) => (Array.isArray(p) ? p.map((q, j) => toPrediction(q, i, j)) : toPrediction(p, i)));
   }
 
   /** True for a {@link ModelResponse} (checked by a brand, so one from another copy of @lsml/core counts too). */
@@ -67,22 +64,29 @@ export class ModelResponse {
   }
 }
 
-function toPrediction(value: PredictionValue, where: string): SerializedPrediction {
+// The brand sits on the prototype (not defined per instance): one shape for every response.
+Object.defineProperty(ModelResponse.prototype, BRAND, { value: true });
+
+function toPrediction(value: PredictionValue, i: number, j?: number): SerializedPrediction {
   if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`ModelResponse: ${where} must be an object with a result list`);
+    throw new TypeError(`ModelResponse: ${where(i, j)} must be an object with a result list`);
   }
-  if (!Array.isArray(value.result)) {
+  const result = value.result;
+  if (!Array.isArray(result)) {
     // Python's pydantic model fails here too (result is required); the server turns this into a 500.
-    throw new TypeError(`ModelResponse: ${where}.result is required and must be a list`);
+    throw new TypeError(`ModelResponse: ${where(i, j)}.result is required and must be a list`);
   }
   const version = value.model_version;
   return {
     model_version: version === undefined || version === null ? null : String(version),
     score: value.score === undefined ? 0 : value.score,
-    // The Python SDK appends relation lists as nested lists; LS wants them flat.
-    result: value.result.flat() as ResultItem[],
+    // The Python SDK appends relation lists as nested lists; LS wants them flat. A copy either way:
+    // the caller keeps its own array.
+    result: (result.some(Array.isArray) ? result.flat() : result.slice()) as ResultItem[],
   };
 }
+
+const where = (i: number, j?: number): string => (j === undefined ? `predictions[${i}]` : `predictions[${i}][${j}]`);
 
 /**
  * Turn whatever `predict` returned into the `results` list (§4.4 step 6):

@@ -19,9 +19,10 @@ export class Deadlines {
     this.entries.add(entry);
     // Not unref'd: an expiring request must be answered even if nothing else keeps the loop alive.
     this.timer ??= setInterval(() => this.sweep(), this.tickMs);
+    // The timer is stopped by the next sweep that finds nothing, not here: a fast request would
+    // otherwise start and stop an interval each time (most requests run alone).
     return () => {
       this.entries.delete(entry);
-      if (this.entries.size === 0) this.stop();
     };
   }
 

@@ -1,5 +1,6 @@
 import type { BulkStatus } from '../bulk/bulk-predict.js';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { RequestLatencyHistogram } from './request-latency.js';
 
 /**
  * Prometheus metrics for one server (its own registry, so several servers in one process don't mix).
@@ -9,7 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'route' | 'method' | 'status'>;
-  readonly latency: Histogram<'route' | 'method'>;
+  readonly latency: RequestLatencyHistogram;
   readonly predictions: Counter<'model_version'>;
   readonly validationWarnings: Counter;
   readonly rejected: Counter<'reason'>;
@@ -22,27 +23,30 @@ export class ServerMetrics {
   /** Bulk prediction rate per job. */
   readonly bulkRate: Gauge<'job'> | undefined;
 
-  // Label lookups (hashing the label set) on every request showed in profiles: keep the children.
-  private readonly requestChildren = new Map<string, { inc(): void }>();
-  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+  // prom-client's inc() hashes its label set on every call (it showed in profiles): requests are
+  // counted in plain numbers per route → method → status and handed to the counter when scraped.
+  private readonly requestCounts = new Map<string, Map<string, Map<number, number>>>();
+  // Label lookups (hashing the label set) on every prediction: keep the children.
   private readonly predictionChildren = new Map<string, { inc(n: number): void }>();
 
   /** Count one answered request and its latency. `route` is a known route or `other`. */
   observeRequest(route: string, method: string, status: number, seconds: number): void {
-    const key = `${route} ${method} ${status}`;
-    let counter = this.requestChildren.get(key);
-    if (!counter) {
-      counter = this.requests.labels(route, method, String(status));
-      this.requestChildren.set(key, counter);
+    let byMethod = this.requestCounts.get(route);
+    if (!byMethod) this.requestCounts.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    this.latency.observe(route, method, seconds);
+  }
+
+  /** Move the request counts into the prom-client counter (at scrape time). */
+  private flushRequestCounts(): void {
+    for (const [route, byMethod] of this.requestCounts) {
+      for (const [method, byStatus] of byMethod) {
+        for (const [status, n] of byStatus) if (n > 0) this.requests.labels(route, method, String(status)).inc(n);
+        byStatus.clear();
+      }
     }
-    counter.inc();
-    const lkey = `${route} ${method}`;
-    let histogram = this.latencyChildren.get(lkey);
-    if (!histogram) {
-      histogram = this.latency.labels(route, method);
-      this.latencyChildren.set(lkey, histogram);
-    }
-    histogram.observe(seconds);
   }
 
   /** Count predictions returned with `version`. */
@@ -60,14 +64,19 @@ export class ServerMetrics {
   constructor(collect: { admission: () => { inFlight: number; queued: number }; jobs: () => Promise<Record<string, number>>; ready: () => boolean; bulk?: () => Promise<BulkStatus[]> }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lsml_' });
-    this.requests = new Counter({ name: 'lsml_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers });
-    this.latency = new Histogram({
-      name: 'lsml_http_request_duration_seconds',
-      help: 'HTTP request latency by route',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100],
+    const flushRequestCounts = () => this.flushRequestCounts();
+    this.requests = new Counter({
+      name: 'lsml_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
       registers,
+      collect: flushRequestCounts,
     });
+    this.latency = new RequestLatencyHistogram('lsml_http_request_duration_seconds', 'HTTP request latency by route', [
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100,
+    ]);
+    // The registry only calls get() (and reset()): the shape of prom-client's metrics, not its class.
+    this.registry.registerMetric(this.latency as unknown as Metric);
     this.predictions = new Counter({ name: 'lsml_predictions_total', help: 'Predictions returned, by model version', labelNames: ['model_version'], registers });
     this.validationWarnings = new Counter({ name: 'lsml_prediction_validation_failures_total', help: 'Predictions that failed validatePrediction', registers });
     this.rejected = new Counter({ name: 'lsml_predict_rejected_total', help: 'Predict requests turned away (overload, timeout)', labelNames: ['reason'], registers });

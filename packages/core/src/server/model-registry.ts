@@ -39,7 +39,13 @@ export interface ModelRegistryStats {
 
 interface Entry<T> {
   readonly key: string;
+  readonly projectId: string;
+  readonly labelConfig: string | null;
   readonly instance: Promise<T>;
+  /** The instance once created: lets `tryAcquire` lease it without a promise. */
+  created: T | undefined;
+  /** Recency for the LRU (a counter, not Map order: re-inserting a key per request hashes the whole label config). */
+  lastUsed: number;
   leases: number;
   /** Out of the map: no new lease can reach it; dispose once `leases` is 0. */
   dropped: boolean;
@@ -57,6 +63,9 @@ interface Entry<T> {
  */
 export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
   private readonly entries = new Map<string, Entry<T>>();
+  /** Each project's serving entry (a new config replaces it), for lookups that compare configs instead of hashing them. */
+  private readonly byProject = new Map<string, Entry<T>>();
+  private clock = 0;
   /** Dropped entries whose dispose is waiting on leases (or running). */
   private readonly retiring = new Set<Entry<T>>();
   private readonly disposals = new Set<Promise<void>>();
@@ -76,6 +85,8 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
    * error (e.g. a `LabelConfigError`); nothing is held then.
    */
   async acquire(projectId: string, labelConfig: string | null | undefined): Promise<ModelLease<T>> {
+    const ready = this.tryAcquire(projectId, labelConfig);
+    if (ready) return ready;
     if (this.closed) throw new Error('ModelRegistry is closed');
     const entry = this.entryFor(projectId, labelConfig);
     // Count the lease before awaiting, so an eviction while the instance is being created cannot dispose it.
@@ -87,6 +98,24 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
       this.release(entry);
       throw err;
     }
+    return this.lease(entry, model);
+  }
+
+  /**
+   * The lease `acquire` would give, without a promise, when the instance for (project, config) already
+   * exists; otherwise undefined (call `acquire`). The request path's fast path.
+   */
+  tryAcquire(projectId: string, labelConfig: string | null | undefined): ModelLease<T> | undefined {
+    if (this.closed) return undefined;
+    const entry = this.byProject.get(projectId);
+    if (!entry || entry.created === undefined || entry.dropped) return undefined;
+    if (labelConfig != null && labelConfig !== entry.labelConfig) return undefined;
+    entry.lastUsed = ++this.clock;
+    entry.leases++;
+    return this.lease(entry, entry.created);
+  }
+
+  private lease(entry: Entry<T>, model: T): ModelLease<T> {
     let released = false;
     return {
       model,
@@ -138,14 +167,12 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
   }
 
   private entryFor(projectId: string, labelConfig: string | null | undefined): Entry<T> {
-    const key = labelConfig == null ? this.latestKey(projectId) ?? `${projectId}\u0000` : `${projectId}\u0000${labelConfig}`;
-    const existing = this.entries.get(key);
-    if (existing) {
-      // Re-insert to keep Map order = recency for the LRU.
-      this.entries.delete(key);
-      this.entries.set(key, existing);
-      return existing;
+    const current = this.byProject.get(projectId);
+    if (current && !current.dropped && (labelConfig == null || labelConfig === current.labelConfig)) {
+      current.lastUsed = ++this.clock;
+      return current;
     }
+    const key = `${projectId}\u0000${labelConfig ?? ''}`;
     const instance = this.ModelClass.create({
       projectId,
       labelConfig: labelConfig ?? null,
@@ -153,22 +180,28 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
       logger: this.options.logger,
       scheduler: this.options.scheduler,
     });
-    const entry: Entry<T> = { key, instance, leases: 0, dropped: false, disposed: false };
-    // A new config replaces the project's instance(s).
-    for (const other of [...this.entries.values()]) {
-      if (other.key.startsWith(`${projectId}\u0000`)) this.drop(other);
-    }
+    const entry: Entry<T> = { key, projectId, labelConfig: labelConfig ?? null, instance, created: undefined, lastUsed: ++this.clock, leases: 0, dropped: false, disposed: false };
+    // A new config replaces the project's instance.
+    if (current) this.drop(current);
     this.entries.set(key, entry);
-    instance.catch(() => {
-      // A failed creation is not cached; there is nothing to dispose.
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-      entry.dropped = true;
-      entry.disposed = true;
-      this.retiring.delete(entry);
-    });
+    this.byProject.set(projectId, entry);
+    instance.then(
+      (model) => {
+        entry.created = model;
+      },
+      () => {
+        // A failed creation is not cached; there is nothing to dispose.
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        if (this.byProject.get(projectId) === entry) this.byProject.delete(projectId);
+        entry.dropped = true;
+        entry.disposed = true;
+        this.retiring.delete(entry);
+      },
+    );
     while (this.entries.size > this.maxInstances) {
-      const oldest = this.entries.values().next().value as Entry<T>;
-      this.drop(oldest);
+      let oldest: Entry<T> | undefined;
+      for (const e of this.entries.values()) if (!oldest || e.lastUsed < oldest.lastUsed) oldest = e;
+      this.drop(oldest!);
     }
     return entry;
   }
@@ -180,6 +213,7 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
 
   private drop(entry: Entry<T>): void {
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    if (this.byProject.get(entry.projectId) === entry) this.byProject.delete(entry.projectId);
     if (entry.dropped) return;
     entry.dropped = true;
     if (entry.leases === 0) this.dispose(entry);
@@ -201,11 +235,5 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
         this.disposals.delete(done);
       });
     this.disposals.add(done);
-  }
-
-  private latestKey(projectId: string): string | undefined {
-    let found: string | undefined;
-    for (const key of this.entries.keys()) if (key.startsWith(`${projectId}\u0000`)) found = key;
-    return found;
   }
 }

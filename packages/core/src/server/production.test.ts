@@ -121,7 +121,15 @@ describe('readiness and metrics', () => {
     expect(text).toMatch(/lsml_http_requests_total\{route="\/predict",method="POST",status="503"\} 1/);
     expect(text).toMatch(/lsml_predict_rejected_total\{reason="overloaded"\} 1/);
     expect(text).toMatch(/lsml_predictions_total\{model_version="0.0.1"\} 1/);
-    expect(text).toContain('lsml_http_request_duration_seconds_bucket');
+    // Two /predict answers (200 and 503): cumulative buckets ending at +Inf = _count = 2.
+    expect(text).toMatch(/lsml_http_request_duration_seconds_bucket\{le="\+Inf",route="\/predict",method="POST"\} 2\n/);
+    expect(text).toMatch(/lsml_http_request_duration_seconds_count\{route="\/predict",method="POST"\} 2\n/);
+    const buckets = [...text.matchAll(/lsml_http_request_duration_seconds_bucket\{le="[^"]+",route="\/predict",method="POST"\} (\d+)/g)].map((m) => Number(m[1]));
+    expect(buckets).toHaveLength(16);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    // Counts handed to the counter at a scrape are not counted again at the next one.
+    const again = await (await fetch(`${url}/metrics?format=prometheus`)).text();
+    expect(again).toMatch(/lsml_http_requests_total\{route="\/predict",method="POST",status="200"\} 1\n/);
     expect(text).toMatch(/lsml_training_jobs\{status="queued"\} 0/);
     expect(text).toMatch(/lsml_ready 1/);
     expect((await fetch(`${url}/metrics?format=prometheus`)).headers.get('content-type')).toMatch(/text\/plain/);

@@ -32,6 +32,9 @@ export class SqliteStore implements StateStore {
   private writes = 0;
   private dataVersion = 0;
   private dataVersionAt = -Infinity;
+  private token = '';
+  private tokenOf = -1;
+  private tokenWrites = -1;
 
   constructor(options: SqliteStoreOptions = {}) {
     const modelDir = options.modelDir ?? '.';
@@ -94,7 +97,13 @@ export class SqliteStore implements StateStore {
       this.dataVersion = this.stmtDataVersion.get()!;
       this.dataVersionAt = now;
     }
-    return `${this.dataVersion}:${this.writes}`;
+    // One string per change, not per call (this runs on every request).
+    if (this.tokenOf !== this.dataVersion || this.tokenWrites !== this.writes) {
+      this.tokenOf = this.dataVersion;
+      this.tokenWrites = this.writes;
+      this.token = `${this.dataVersion}:${this.writes}`;
+    }
+    return this.token;
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { HttpError } from '../http-errors.js';
 import { admit } from '../middleware/admission.js';
 import { parsePredictBody } from '../request-schemas.js';
 import { getModel, projectIdOf, type RouteContext } from '../route-context.js';
+import type { ModelLease } from '../model-registry.js';
 import { jsonReply, rawJsonReply, type RouteHandler } from '../route-types.js';
 import { yieldToEventLoop } from '../middleware/chunked-json.js';
 
@@ -15,6 +16,8 @@ import { yieldToEventLoop } from '../middleware/chunked-json.js';
 const SLICE_MS = 4;
 /** Answers with more results than this are serialised in slices. */
 const SLICED_REPLY_RESULTS = 1000;
+/** Answers with more results than this are checked against the label config in slices. */
+const SLICED_CHECK_RESULTS = 64;
 
 /**
  * `POST /predict` (§4.4): admission (503 when full), the project's instance, the model's `predict`
@@ -35,32 +38,17 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
     let release: (() => void) | undefined;
     let cancelDeadline: (() => void) | undefined;
     try {
-      release = await admit(ctx.admission, () => abort.signal, metrics);
-      const work = (async () => {
-        // Held until predict() settles, even past a 504: the model may still be running then.
-        const { model, release: releaseModel } = await getModel(ctx, projectId, body.label_config, 'label_config');
-        try {
-          await model.refresh();
-          // The version this request predicts with: a new one may land while predict() runs.
-          const version = model.modelVersion;
-          const options: PredictOptions = {
-            context: context as PredictOptions['context'],
-            params,
-            get signal() {
-              return abort.signal;
-            },
-          };
-          const raw = await model.predict(tasks, options);
-          const results = normalizePredictions(raw, version);
-          const failures = await checkPredictions(model, results, config.strictValidation, logger);
-          if (failures) metrics.validationWarnings.inc(failures);
-          return { results, version };
-        } finally {
-          releaseModel();
-        }
-      })();
-      // The model's own promise may still settle after a timeout; keep its rejection from going unhandled.
-      work.catch(() => {});
+      // Fast paths first: a free slot and an existing instance need no promise.
+      release = ctx.admission.tryAcquire() ?? (await admit(ctx.admission, () => abort.signal, metrics));
+      // The lease is held until predict() settles, even past a 504: the model may still be running then.
+      const leased = (lease: ModelLease) => {
+        const running = runPrediction(lease.model, tasks, context, params, abort, config.strictValidation, logger, metrics);
+        running.then(lease.release, lease.release);
+        return running;
+      };
+      const ready = ctx.registry.tryAcquire(projectId, body.label_config);
+      // Creating the instance (setup()) counts against the deadline too.
+      const work = ready ? leased(ready) : getModel(ctx, projectId, body.label_config, 'label_config').then(leased);
       const { results, version } = await new Promise<Awaited<typeof work>>((resolve, reject) => {
         cancelDeadline = deadlines.add(() => {
           abort.abort(new Error('predict timeout'));
@@ -79,6 +67,34 @@ export function predictRoute(ctx: RouteContext): RouteHandler {
       offAbort();
     }
   };
+}
+
+/** The model's part of a request: fresh version, predict, normalise, check against the label config. */
+async function runPrediction(
+  model: LabelStudioMLBase,
+  tasks: Task[],
+  context: unknown,
+  params: Record<string, unknown>,
+  abort: LazyAbortController,
+  strict: boolean,
+  logger: Logger,
+  metrics: RouteContext['metrics'],
+): Promise<{ results: unknown[]; version: string }> {
+  await model.refresh();
+  // The version this request predicts with: a new one may land while predict() runs.
+  const version = model.modelVersion;
+  const options: PredictOptions = {
+    context: context as PredictOptions['context'],
+    params,
+    get signal() {
+      return abort.signal;
+    },
+  };
+  const raw = await model.predict(tasks, options);
+  const results = normalizePredictions(raw, version);
+  const failures = results.length > SLICED_CHECK_RESULTS ? await checkPredictionsYielding(model, results, strict, logger) : checkPredictions(model, results, 0, strict, logger);
+  if (failures) metrics.validationWarnings.inc(failures);
+  return { results, version };
 }
 
 /**
@@ -109,36 +125,51 @@ class LazyAbortController {
 /**
  * Check every prediction against the label config before it leaves (§5.4 step 5: one invalid
  * prediction makes Label Studio drop the whole batch). Default: log a warning naming region and field;
- * strict mode: fail the request.
+ * strict mode: fail the request. Returns the count of invalid predictions. `from`..`to` bounds the
+ * results checked (the yielding form checks a slice at a time).
  */
-async function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): Promise<number> {
+function checkPredictions(model: LabelStudioMLBase, results: unknown[], from: number, strict: boolean, logger: Logger, to = results.length, problems: string[] = []): number {
   const li = model.labelInterface;
   if (!li) return 0;
   let failures = 0;
-  const problems: string[] = [];
-  // 20,000 predictions take long enough to stall /health: check them a few ms at a time.
-  let slice = performance.now();
-  for (let i = 0; i < results.length; i++) {
+  for (let i = from; i < to; i++) {
     const entry = results[i];
     const list = Array.isArray(entry) ? entry : [entry];
-    list.forEach((prediction, j) => {
-      if (typeof prediction !== 'object' || prediction === null || !('result' in prediction)) return;
+    for (let j = 0; j < list.length; j++) {
+      const prediction: unknown = list[j];
+      if (typeof prediction !== 'object' || prediction === null || !('result' in prediction)) continue;
       const { ok, errors } = validatePrediction(li, prediction as Parameters<typeof validatePrediction>[1]);
-      if (ok) return;
+      if (ok) continue;
       failures++;
       const where = Array.isArray(entry) ? `results[${i}][${j}]` : `results[${i}]`;
       for (const e of errors) problems.push(`${where}.${e.path}: ${e.message}`);
-    });
-    if ((i & 15) === 15 && performance.now() - slice > SLICE_MS) {
-      await yieldToEventLoop();
-      slice = performance.now();
     }
   }
-  if (problems.length === 0) return 0;
+  if (to === results.length) reportProblems(model, problems, strict, logger);
+  return failures;
+}
+
+/** The end of a check: strict mode fails the request, else one warning for the whole answer. */
+function reportProblems(model: LabelStudioMLBase, problems: string[], strict: boolean, logger: Logger): void {
+  if (problems.length === 0) return;
   if (strict) {
     throw new HttpError(500, `Prediction failed validation against the label config: ${problems.slice(0, 20).join('; ')}`);
   }
   logger.warn({ project: model.projectId, problems: problems.slice(0, 20), count: problems.length }, 'Prediction does not match the label config; Label Studio will reject this batch');
+}
+
+/** {@link checkPredictions} a few ms at a time: 20,000 predictions take long enough to stall /health. */
+async function checkPredictionsYielding(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): Promise<number> {
+  const problems: string[] = [];
+  let failures = 0;
+  let slice = performance.now();
+  for (let i = 0; i < results.length; i += 16) {
+    failures += checkPredictions(model, results, i, strict, logger, Math.min(results.length, i + 16), problems);
+    if (performance.now() - slice > SLICE_MS) {
+      await yieldToEventLoop();
+      slice = performance.now();
+    }
+  }
   return failures;
 }
 
