@@ -57,7 +57,7 @@ export { loadBackend, CliError } from './cli/load-backend.js';
 export { VERSION } from './version.js';
 
 // Threads
-export { createThreadPool, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool, type ThreadPoolOptions, type ThreadRunOptions } from './threads/thread-pool.js';
+export { createThreadPool, DEFAULT_THREAD_NICE, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool, type ThreadPoolOptions, type ThreadRunOptions } from './threads/thread-pool.js';
 export { codePointSlice, toCodePointOffset, toUtf16Offset } from './protocol/text-offsets.js';
 
 // Errors: one base class with a stable `code`

@@ -3,7 +3,8 @@
  * task past its time limit is stopped (its thread terminated), and a full queue pushes back at once.
  */
 import { fileURLToPath } from 'node:url';
-import { createThreadPool, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool } from '@lsml/core';
+import os from 'node:os';
+import { createThreadPool, DEFAULT_THREAD_NICE, ThreadPoolFullError, ThreadTaskTimeoutError, type ThreadPool } from '@lsml/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const TASKS = fileURLToPath(new URL('./fixtures/thread-tasks.ts', import.meta.url));
@@ -23,6 +24,16 @@ describe('createThreadPool', () => {
     const out = await p.run<{ input: unknown; threadId: number }>({ a: 1 });
     expect(out.input).toEqual({ a: 1 });
     expect(out.threadId).toBeGreaterThan(0);
+  });
+
+  it.runIf(process.platform === 'linux')('runs its threads at lower CPU priority than the event loop, and only them', async () => {
+    const own = os.getPriority();
+    expect(await pool({ threads: 1 }).run<number>(null, { name: 'niceness' })).toBe(Math.min(19, own + DEFAULT_THREAD_NICE));
+    expect(await pool({ threads: 1, nice: 3 }).run<number>(null, { name: 'niceness' })).toBe(Math.min(19, own + 3));
+    expect(await pool({ threads: 1, nice: 0 }).run<number>(null, { name: 'niceness' })).toBe(own);
+    // The process (and so its event loop) keeps its priority.
+    expect(os.getPriority()).toBe(own);
+    expect(() => pool({ nice: 25 })).toThrow(/0 to 19/);
   });
 
   it('fails only the task whose thread exits, and replaces the thread', async () => {

@@ -1,7 +1,7 @@
 // backend({ runtime, head }): the class `lsml start` serves, built from the two halves of the contract.
 import { LsmlError, TaskInputError } from '../errors.js';
 import { LabelStudioMLBase, type BackendClass, type PredictOptions } from '../model/label-studio-ml-base.js';
-import { ModelResponse } from '../protocol/model-response.js';
+import { ModelResponse, serializePrediction, type SerializedPrediction } from '../protocol/model-response.js';
 import type { Annotation, PredictionValue, Task, WebhookData, WebhookEvent } from '../protocol/types.js';
 import type { TrainingContext, TrainingPolicy } from '../training/training-context.js';
 import type { BoundHead, HeadRequest, TaskHead } from './head.js';
@@ -139,57 +139,89 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         logger: this.logger,
       };
       // Large batches (20,000 tasks) are walked a few ms at a time, yielding in between, so that the
-      // server keeps answering other requests (/health) meanwhile; small ones never yield.
-      const pending: Array<Promise<InputOf<K> | null>> = new Array(tasks.length);
+      // server keeps answering other requests (/health) meanwhile; small ones never yield. Heads that
+      // read their input synchronously (text) cost no promise per task: only asynchronous reads
+      // (images) are awaited, together.
+      const inputs: Array<InputOf<K> | null> = new Array(tasks.length);
+      const waiting: number[] = [];
+      const reads: Array<Promise<InputOf<K> | null>> = [];
       let slice = performance.now();
       for (let i = 0; i < tasks.length; i++) {
-        const p = this.readInput(bound, tasks[i]!, request);
-        // Rejections are collected by Promise.all below; this keeps one from counting as unhandled during a yield.
-        p.catch(() => undefined);
-        pending[i] = p;
+        const r = this.readInput(bound, tasks[i]!, request);
+        if (isPromise(r)) {
+          // Rejections are collected by Promise.all below; this keeps one from counting as unhandled during a yield.
+          r.catch(() => undefined);
+          waiting.push(i);
+          reads.push(r);
+        } else {
+          inputs[i] = r;
+        }
         if ((i & 15) === 15 && performance.now() - slice > YIELD_EVERY_MS) {
           await yieldToEventLoop();
           slice = performance.now();
         }
       }
-      const inputs = await Promise.all(pending);
-      const ready = inputs.flatMap((input, i) => (input === null ? [] : [{ input, index: i }]));
+      if (reads.length > 0) (await Promise.all(reads)).forEach((input, k) => (inputs[waiting[k]!] = input));
+      const ready: Array<{ input: InputOf<K>; index: number }> = [];
+      for (let i = 0; i < inputs.length; i++) if (inputs[i] !== null) ready.push({ input: inputs[i]!, index: i });
       const outputs = ready.length === 0 ? [] : await this.runtime.run(ready.map((r) => r.input), { ...(request.signal ? { signal: request.signal } : {}), params: request.extraParams });
       if (outputs.length !== ready.length) {
         throw new LsmlError('runtime_output', `${this.runtime.provider} runtime returned ${outputs.length} outputs for ${ready.length} inputs`);
       }
-      // One entry per task; [] = no prediction for that task (see backend()'s doc comment).
-      const predictions: Array<PredictionValue | PredictionValue[]> = tasks.map(() => []);
+      // One entry per task; [] = no prediction for that task (see backend()'s doc comment). Serialised
+      // here, in the yielding loop, so that building the response is not one more pass over 20,000.
+      const predictions: Array<SerializedPrediction | SerializedPrediction[]> = new Array(tasks.length);
+      let next = 0;
       slice = performance.now();
       for (let i = 0; i < ready.length; i++) {
         const { input, index } = ready[i]!;
+        for (; next < index; next++) predictions[next] = [];
+        next = index + 1;
         const p = bound.toPrediction(outputs[i] as never, input, tasks[index] as Task, request);
-        predictions[index] = p === null ? [] : Array.isArray(p) && p.length !== 1 ? p : Array.isArray(p) ? (p[0] as PredictionValue) : p;
+        predictions[index] =
+          p === null
+            ? []
+            : Array.isArray(p)
+              ? p.length === 1
+                ? serializePrediction(p[0] as PredictionValue, index)
+                : p.map((q, j) => serializePrediction(q, index, j))
+              : serializePrediction(p, index);
         if ((i & 15) === 15 && performance.now() - slice > YIELD_EVERY_MS) {
           await yieldToEventLoop();
           slice = performance.now();
         }
       }
-      return new ModelResponse({ model_version: version, predictions });
+      for (; next < tasks.length; next++) predictions[next] = [];
+      return ModelResponse.fromSerialized(version, predictions);
     }
 
-    /** The task's input, or null (with a warning) when that one task cannot be read. */
-    private async readInput(bound: BoundHead<K, O>, task: Task, request: HeadRequest): Promise<InputOf<K> | null> {
+    /**
+     * The task's input, or null (with a warning) when that one task cannot be read; a promise of that
+     * when the head reads asynchronously.
+     */
+    private readInput(bound: BoundHead<K, O>, task: Task, request: HeadRequest): InputOf<K> | null | Promise<InputOf<K> | null> {
+      let read: Promise<InputOf<K>> | InputOf<K>;
       try {
-        return await bound.toInput(task, request);
+        read = bound.toInput(task, request);
       } catch (err) {
-        // An aborted request stops here rather than predicting the rest for nobody.
-        request.signal?.throwIfAborted();
-        if (err instanceof TaskInputError || (LsmlError.is(err) && err.code === 'task_input')) {
-          const e = err as TaskInputError;
-          this.logger.warn({ task: task.id ?? null, field: e.field }, `No prediction for this task: ${e.message}`);
-          return null;
-        }
-        // Other lsml errors (a misfit config, an aborted request) fail the request with their status.
-        if (LsmlError.is(err)) throw err;
-        this.logger.warn({ task: task.id ?? null, field: bound.field ?? bound.toName, err }, 'No prediction for this task: its input could not be read');
+        return this.inputFailed(err, bound, task, request);
+      }
+      return isPromise(read) ? read.catch((err: unknown) => this.inputFailed(err, bound, task, request)) : read;
+    }
+
+    /** A task whose input could not be read: null with a warning, or the error when it must fail the request. */
+    private inputFailed(err: unknown, bound: BoundHead<K, O>, task: Task, request: HeadRequest): null {
+      // An aborted request stops here rather than predicting the rest for nobody.
+      request.signal?.throwIfAborted();
+      if (err instanceof TaskInputError || (LsmlError.is(err) && err.code === 'task_input')) {
+        const e = err as TaskInputError;
+        this.logger.warn({ task: task.id ?? null, field: e.field }, `No prediction for this task: ${e.message}`);
         return null;
       }
+      // Other lsml errors (a misfit config, an aborted request) fail the request with their status.
+      if (LsmlError.is(err)) throw err;
+      this.logger.warn({ task: task.id ?? null, field: bound.field ?? bound.toName, err }, 'No prediction for this task: its input could not be read');
+      return null;
     }
 
     // ---- training ----------------------------------------------------------------------------------
@@ -346,6 +378,10 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
 
 /** Milliseconds of per-task work (inputs, predictions) between two yields to the event loop. */
 const YIELD_EVERY_MS = 4;
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -29,7 +29,18 @@ export class ModelResponse {
       throw new TypeError('ModelResponse: predictions must be an array');
     }
     this.model_version = init.model_version ?? null;
-    this.predictions = init.predictions.map((p, i) => (Array.isArray(p) ? p.map((q, j) => toPrediction(q, i, j)) : toPrediction(p, i)));
+    this.predictions = init.predictions.map((p, i) => (Array.isArray(p) ? p.map((q, j) => serializePrediction(q, i, j)) : serializePrediction(p, i)));
+  }
+
+  /**
+   * A response from predictions already in wire form ({@link serializePrediction}): no second pass
+   * over them (a 20,000-task answer is built while yielding, by `backend()`).
+   * @internal
+   */
+  static fromSerialized(modelVersion: string | null, predictions: Array<SerializedPrediction | SerializedPrediction[]>): ModelResponse {
+    const response = new ModelResponse({ model_version: modelVersion, predictions: [] });
+    response.predictions = predictions;
+    return response;
   }
 
   /** True for a {@link ModelResponse} (checked by a brand, so one from another copy of @lsml/core counts too). */
@@ -67,7 +78,13 @@ export class ModelResponse {
 // The brand sits on the prototype (not defined per instance): one shape for every response.
 Object.defineProperty(ModelResponse.prototype, BRAND, { value: true });
 
-function toPrediction(value: PredictionValue, i: number, j?: number): SerializedPrediction {
+/**
+ * One prediction in wire form (Python's `PredictionValue.model_dump()`): version as a string or null,
+ * score defaulting to 0, relation lists flattened into `result`. Throws a TypeError naming
+ * `predictions[i][j]` for something that is not a prediction.
+ * @internal
+ */
+export function serializePrediction(value: PredictionValue, i: number, j?: number): SerializedPrediction {
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(`ModelResponse: ${where(i, j)} must be an object with a result list`);
   }

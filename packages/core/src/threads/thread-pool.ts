@@ -14,6 +14,21 @@ export interface ThreadPoolOptions {
    * rejects with {@link ThreadTaskTimeoutError}.
    */
   taskTimeoutMs?: number;
+  /**
+   * Niceness added to each worker thread on Linux (default: `LSML_THREAD_NICE`, else 10; 0 keeps the
+   * process's priority). The threads then yield the CPU to the event loop, so `/health` and small
+   * requests are answered promptly while the threads are saturated; alone on the CPU they run at full speed.
+   */
+  nice?: number;
+}
+
+/** The niceness worker threads get when neither the option nor `LSML_THREAD_NICE` says otherwise. */
+export const DEFAULT_THREAD_NICE = 10;
+
+function niceFrom(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = option ?? (env.LSML_THREAD_NICE?.trim() ? Number(env.LSML_THREAD_NICE) : DEFAULT_THREAD_NICE);
+  if (!Number.isInteger(raw) || raw < 0 || raw > 19) throw new RangeError(`thread niceness must be an integer from 0 to 19, got ${String(option ?? env.LSML_THREAD_NICE)}`);
+  return raw;
 }
 
 /** Options of one `ThreadPool.run` call. */
@@ -68,6 +83,7 @@ export function createThreadPool(file: string | URL, options: ThreadPoolOptions 
     minThreads: threads,
     maxThreads: threads,
     maxQueue,
+    workerData: { nice: niceFrom(options.nice) },
   });
   return {
     threads,

@@ -1,6 +1,28 @@
 // Runs inside each pool thread: import the user's worker module (through tsx when it is TypeScript,
 // like the model file) once, then call the requested export with the task's input.
+import fs from 'node:fs';
+import os from 'node:os';
+import { workerData } from 'node:worker_threads';
+
 const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * Lower this thread's CPU priority by `nice` (createThreadPool's `nice`). On Linux niceness belongs to
+ * each thread, addressed by its thread id (`/proc/thread-self`); elsewhere the call would renice the
+ * whole process, so it is skipped. A refusal keeps the priority: it only ever makes threads slower to
+ * get the CPU, never wrong.
+ */
+function lowerPriority(nice: unknown): void {
+  if (typeof nice !== 'number' || nice <= 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return;
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + nice));
+  } catch {
+    // Not permitted here (e.g. a seccomp profile): the thread keeps the process's priority.
+  }
+}
+lowerPriority((workerData as { nice?: unknown } | null | undefined)?.nice);
 
 export interface ThreadTask {
   file: string;
