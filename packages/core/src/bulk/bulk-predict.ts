@@ -69,12 +69,36 @@ export interface BulkChunkResult {
 export interface RunBulkChunkOptions {
   /** Abort between batches (cancellation). */
   signal?: AbortSignal;
-  /** Called after each batch is written: tasks of this chunk handled so far. */
+  /**
+   * Called as written predictions are confirmed by Label Studio: tasks of this chunk handled so far
+   * (written, skipped or failed). Throttled to `progressIntervalMs`; the chunk's final count is always
+   * reported once.
+   */
   onProgress?: (handled: number, total: number) => void | Promise<void>;
+  /** Least time between two `onProgress` calls (default 1000 ms): each one is a queue write. */
+  progressIntervalMs?: number;
+  /** Predictions gathered into one write-back request (default 500; the client also caps bytes). */
+  writeBatch?: number;
+  /** Task ids per fetch request (default: the multiple of `batch` nearest above 250). */
+  fetchPage?: number;
+  /** `predict()` calls in flight at once (default 2: the next batch waits at the model while this one is collected). */
+  predictAhead?: number;
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A promise that is awaited later: mark it handled now so an early rejection is not "unhandled". */
+function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** Predictions and failures of one batch. */
+interface BatchOutcome {
+  writes: PredictionWrite[];
+  failed: BulkTaskFailure[];
 }
 
 /**
@@ -83,6 +107,13 @@ function errorText(err: unknown): string {
  * config (an invalid prediction is a per-task failure: Label Studio would reject it). Tasks that already
  * carry a prediction of that version are skipped, so a chunk run twice never writes twice. A batch
  * whose `predict()` throws is retried task by task, so one bad task fails alone.
+ *
+ * The stages overlap so that the model is not idle while the chunk talks to Label Studio: the next page
+ * of tasks is fetched while the current one is predicted, up to `predictAhead` batches wait at the model,
+ * and predictions are written back in requests of `writeBatch` while later batches are predicted (one
+ * write in flight; a write's failure fails the chunk at the next step, as before). Every write is of
+ * tasks that had no prediction of the version when their page was read, so a chunk rerun after a crash
+ * mid-write still writes each task at most once per run that finds it missing.
  */
 export async function runBulkChunk(
   model: LabelStudioMLBase,
@@ -90,50 +121,160 @@ export async function runBulkChunk(
   payload: BulkChunkPayload,
   options: RunBulkChunkOptions = {},
 ): Promise<BulkChunkResult> {
+  const { signal } = options;
   await model.refresh();
   const version = model.modelVersion;
-  const page = await client.listTasks(payload.project, { ids: payload.taskIds, pageSize: payload.taskIds.length, signal: options.signal });
-  const found = new Map(page.tasks.map((t) => [t.id!, t]));
-  const failed: BulkTaskFailure[] = payload.taskIds.filter((id) => !found.has(id)).map((task) => ({ task, error: 'task not found in the project' }));
-  const todo: Task[] = [];
-  let skipped = 0;
-  for (const id of payload.taskIds) {
-    const t = found.get(id);
-    if (!t) continue;
-    if (hasPredictionOf(t, version)) skipped++;
-    else todo.push(t);
-  }
-  let written = 0;
-  let handled = skipped + failed.length;
   const batchSize = Math.max(1, payload.batch);
-  for (let i = 0; i < todo.length; i += batchSize) {
-    options.signal?.throwIfAborted();
-    const batch = todo.slice(i, i + batchSize);
-    const writes: PredictionWrite[] = [];
-    let results: unknown[] | undefined;
+  const fetchPage = Math.max(1, options.fetchPage ?? Math.ceil(250 / batchSize) * batchSize);
+  const depth = Math.max(1, options.predictAhead ?? 2);
+  const total = payload.taskIds.length;
+  const failed: BulkTaskFailure[] = [];
+  const writer = new WriteBack(client, payload.project, total, options);
+  let skipped = 0;
+
+  const fetchPageAt = (start: number): Promise<{ ids: number[]; tasks: Task[] }> => {
+    const ids = payload.taskIds.slice(start, start + fetchPage);
+    return client.listTasks(payload.project, { ids, pageSize: ids.length, signal }).then((page) => ({ ids, tasks: page.tasks }));
+  };
+  const predictBatch = async (batch: Task[]): Promise<BatchOutcome> => {
+    const out: BatchOutcome = { writes: [], failed: [] };
     try {
-      results = normalizePredictions(await model.predict(batch, { context: {}, params: {}, signal: options.signal }), version);
+      const results = normalizePredictions(await model.predict(batch, { context: {}, params: {}, signal }), version);
       if (results.length !== batch.length) throw new Error(`predict() returned ${results.length} results for ${batch.length} tasks`);
-    } catch (err) {
-      options.signal?.throwIfAborted();
-      results = undefined;
-      // Isolate the failing task(s).
+      batch.forEach((task, j) => collect(model, task, results[j], version, out.writes, out.failed));
+    } catch {
+      signal?.throwIfAborted();
+      // Isolate the failing task(s): writes of this batch from the failed call are dropped.
+      out.writes = [];
+      out.failed = [];
       for (const task of batch) {
         try {
-          const one = normalizePredictions(await model.predict([task], { context: {}, params: {}, signal: options.signal }), version);
-          collect(model, task, one[0], version, writes, failed);
+          const one = normalizePredictions(await model.predict([task], { context: {}, params: {}, signal }), version);
+          collect(model, task, one[0], version, out.writes, out.failed);
         } catch (e) {
-          failed.push({ task: task.id!, error: errorText(e) });
+          signal?.throwIfAborted();
+          out.failed.push({ task: task.id!, error: errorText(e) });
         }
       }
     }
-    if (results) batch.forEach((task, j) => collect(model, task, results![j], version, writes, failed));
-    if (writes.length) await client.importPredictions(payload.project, writes, { signal: options.signal });
-    written += writes.length;
-    handled += batch.length;
-    await options.onProgress?.(handled, payload.taskIds.length);
+    return out;
+  };
+
+  const inFlight: Array<{ size: number; outcome: Promise<BatchOutcome> }> = [];
+  const settleOldest = async () => {
+    const { size, outcome } = inFlight.shift()!;
+    const { writes, failed: batchFailed } = await outcome;
+    failed.push(...batchFailed);
+    await writer.add(writes, size);
+  };
+
+  let next: Promise<{ ids: number[]; tasks: Task[] }> | undefined = total > 0 ? later(fetchPageAt(0)) : undefined;
+  try {
+    for (let start = 0; next; start += fetchPage) {
+      const { ids, tasks } = await next;
+      // Read ahead: the next page comes in while this one is predicted.
+      next = start + fetchPage < total ? later(fetchPageAt(start + fetchPage)) : undefined;
+      const found = new Map(tasks.map((t) => [t.id!, t]));
+      const todo: Task[] = [];
+      let notFound = 0;
+      let alreadyThere = 0;
+      for (const id of ids) {
+        const t = found.get(id);
+        if (!t) {
+          failed.push({ task: id, error: 'task not found in the project' });
+          notFound++;
+        } else if (hasPredictionOf(t, version)) alreadyThere++;
+        else todo.push(t);
+      }
+      skipped += alreadyThere;
+      await writer.add([], notFound + alreadyThere);
+      for (let i = 0; i < todo.length; i += batchSize) {
+        signal?.throwIfAborted();
+        const batch = todo.slice(i, i + batchSize);
+        inFlight.push({ size: batch.length, outcome: later(predictBatch(batch)) });
+        if (inFlight.length >= depth) await settleOldest();
+      }
+    }
+    while (inFlight.length) await settleOldest();
+    await writer.finish();
+  } catch (err) {
+    // Fail (or stop) only once no write is on its way: what the chunk wrote is then in Label Studio.
+    await writer.settled();
+    throw err;
   }
-  return { written, skipped, failed, modelVersion: version };
+  return { written: writer.written, skipped, failed, modelVersion: version };
+}
+
+/**
+ * Write-back of one chunk: predictions are gathered into requests of `writeBatch` items, at most one
+ * request in flight (the next batches are predicted meanwhile), and progress is reported as Label
+ * Studio confirms them — throttled, because each report is a queue write.
+ */
+class WriteBack {
+  written = 0;
+  private handled = 0;
+  private buffer: PredictionWrite[] = [];
+  private bufferedTasks = 0;
+  private sending: Promise<void> | undefined;
+  private reported = 0;
+  private lastReport = Date.now();
+  private readonly writeBatch: number;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly client: LabelStudioClient,
+    private readonly project: number,
+    private readonly total: number,
+    private readonly options: RunBulkChunkOptions,
+  ) {
+    this.writeBatch = Math.max(1, options.writeBatch ?? 500);
+    this.intervalMs = Math.max(0, options.progressIntervalMs ?? 1000);
+  }
+
+  /** Queue `writes` (of `tasks` tasks handled, the failed ones included); send once a request is full. */
+  async add(writes: PredictionWrite[], tasks: number): Promise<void> {
+    this.buffer.push(...writes);
+    this.bufferedTasks += tasks;
+    if (this.buffer.length >= this.writeBatch) await this.flush();
+  }
+
+  /** Send what is buffered, wait for every write, report the final count. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.sending;
+    await this.report(true);
+  }
+
+  /** Wait for the write in flight, if any, ignoring its outcome. */
+  async settled(): Promise<void> {
+    await this.sending?.catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    // One request in flight: wait for the previous one (and surface its error) before the next.
+    await this.sending;
+    const items = this.buffer;
+    const tasks = this.bufferedTasks;
+    this.buffer = [];
+    this.bufferedTasks = 0;
+    if (items.length === 0 && tasks === 0) return;
+    this.sending = later(this.send(items, tasks));
+  }
+
+  private async send(items: PredictionWrite[], tasks: number): Promise<void> {
+    if (items.length) await this.client.importPredictions(this.project, items, { signal: this.options.signal });
+    this.written += items.length;
+    this.handled += tasks;
+    await this.report(false);
+  }
+
+  private async report(final: boolean): Promise<void> {
+    if (!this.options.onProgress || this.handled === this.reported) return;
+    if (!final && Date.now() - this.lastReport < this.intervalMs) return;
+    this.reported = this.handled;
+    this.lastReport = Date.now();
+    await this.options.onProgress(this.handled, this.total);
+  }
 }
 
 /** One task's normalised result → a write, or a per-task failure. */
@@ -188,8 +329,8 @@ export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredi
       pageSize: chunkSize,
       view: spec.view,
       ...(onlyMissing ? { missingModelVersion: modelVersion } : {}),
-      // Without a client-side filter the ids are enough: much smaller pages.
-      fields: onlyMissing ? 'all' : 'task_only',
+      // Without a client-side filter the ids are enough: much smaller pages (no task data).
+      ...(onlyMissing ? { fields: 'all' as const } : { fields: 'task_only' as const, include: ['id'] }),
       signal,
     });
     const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
@@ -230,7 +371,7 @@ export async function submitBulkPlan(queue: TrainingQueue, plan: BulkPlan): Prom
       event: BULK_PREDICT_EVENT,
       data: { ...chunk, total: plan.total } as unknown as Record<string, unknown>,
       receivedAt: new Date().toISOString(),
-    });
+    }, { parallel: true });
   }
 }
 

@@ -99,6 +99,12 @@ export interface TaskListOptions extends TaskFilter {
   pageSize?: number;
   /** `all` includes annotations and predictions (needed for the client-side filters); default `all`. */
   fields?: 'all' | 'task_only';
+  /**
+   * Only these task fields in the response (Label Studio's `include`, comma-separated on the wire), e.g.
+   * `['id']` when only ids are needed: pages of a large project are then a few KB instead of every
+   * task's data. A Label Studio that ignores it sends whole tasks, which read the same.
+   */
+  include?: string[];
   /** Abort the request. */
   signal?: AbortSignal;
 }
@@ -302,6 +308,7 @@ export class LabelStudioClient {
     const page = options.page ?? 1;
     const pageSize = options.pageSize ?? 100;
     const q = new URLSearchParams({ project: String(projectId), page: String(page), page_size: String(pageSize), fields: options.fields ?? 'all' });
+    if (options.include?.length) q.set('include', options.include.join(','));
     if (options.view !== undefined) q.set('view', String(options.view));
     else {
       const query = dataManagerQuery(options);

@@ -95,7 +95,7 @@ interface DmFilterItem {
 
 /**
  * Start a Label Studio stand-in on an ephemeral port: `GET /api/projects/{id}/`, `GET /api/tasks/`
- * (page/page_size, `fields`, `view`, Data Manager `query` with `filter:tasks:total_annotations`,
+ * (page/page_size, `fields`, `include`, `view`, Data Manager `query` with `filter:tasks:total_annotations`,
  * `filter:tasks:predictions_model_versions` and `selectedItems`; 404 `{"detail":"Invalid page."}` past
  * the end), `POST /api/predictions/`, `POST /api/projects/{id}/import/predictions` (→ 201 `{created}`),
  * `POST /api/token/refresh/`. Wrong or missing credentials get LS's 401.
@@ -141,10 +141,12 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
     byTask.set(full.task, list);
     return full;
   };
-  const taskJson = (t: StandInTask, fields: string) => {
+  const taskJson = (t: StandInTask, fields: string, include: string[] | undefined) => {
     const preds = byTask.get(t.id) ?? [];
     const base = { id: t.id, project: t.project, data: t.data, total_annotations: t.annotations.length, total_predictions: preds.length };
-    return fields === 'all' ? { ...base, annotations: t.annotations, predictions: preds } : base;
+    const full: Record<string, unknown> = fields === 'all' ? { ...base, annotations: t.annotations, predictions: preds } : base;
+    // LS's `include`: only the listed fields of each task.
+    return include ? Object.fromEntries(include.filter((k) => k in full).map((k) => [k, full[k]])) : full;
   };
   const matches = (t: StandInTask, items: DmFilterItem[]) =>
     items.every((f) => {
@@ -189,6 +191,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const page = Number(url.searchParams.get('page') ?? 1);
       const pageSize = Math.min(maxPageSize, Number(url.searchParams.get('page_size') ?? 100));
       const fields = url.searchParams.get('fields') ?? 'task_only';
+      const include = url.searchParams.get('include')?.split(',').map((f) => f.trim()).filter(Boolean);
       if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1) return json(res, 404, { detail: 'Invalid page.' });
       let list = byProject.get(project) ?? [];
       const viewId = url.searchParams.get('view');
@@ -219,7 +222,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const totalPredictions = list.reduce((n, t) => n + (byTask.get(t.id)?.length ?? 0), 0);
       const totalAnnotations = list.reduce((n, t) => n + t.annotations.length, 0);
       return json(res, 200, {
-        tasks: slice.map((t) => taskJson(t, fields)),
+        tasks: slice.map((t) => taskJson(t, fields, include?.length ? include : undefined)),
         total: list.length,
         total_annotations: totalAnnotations,
         total_predictions: totalPredictions,
