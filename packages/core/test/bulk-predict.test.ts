@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, LabelStudioMLBase, type LsmlServer } from '@lsml/core';
 import { startLabelStudioStandIn, type LabelStudioStandIn } from '@lsml/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
 import { LabelStudioClient } from '../src/label-studio/label-studio-client.js';
 import BulkClassifier from './fixtures/bulk-classifier.js';
 import { createLogger } from '../src/logger.js';
@@ -222,6 +222,24 @@ describe('bulk prediction on the embedded queue', () => {
     const rerun = await runBulkChunk(model, new LabelStudioClient({ url: ls.url, apiKey: 'test-token' }), payload);
     expect(rerun).toMatchObject({ skipped: written, written: 400 - written, failed: [] });
     expectExactlyOne(ls, 7, rerun.modelVersion);
+  });
+
+  it('planning reads pages a few at a time and keeps them in order', async () => {
+    const ids = seedProject(ls, 8, 1050);
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    ls.faults.slowPageMs = 40;
+    const seen = ls.requests.length;
+    const t0 = Date.now();
+    const plan = await planBulkPredict(client, { project: 8, chunkSize: 100, batch: 10 }, undefined);
+    const elapsed = Date.now() - t0;
+    ls.faults.slowPageMs = 0;
+    expect(plan.total).toBe(1050);
+    expect(plan.chunks.map((c) => c.taskIds.length)).toEqual([...Array(10).fill(100), 50]);
+    expect(plan.chunks.flatMap((c) => c.taskIds)).toEqual(ids);
+    expect(plan.chunks.every((c, i) => c.index === i && c.chunks === 11)).toBe(true);
+    expect(ls.requests.slice(seen).filter((r) => r.startsWith('GET /api/tasks/'))).toHaveLength(11);
+    // 11 slow pages one after another take 440 ms or more.
+    expect(elapsed).toBeLessThan(400);
   });
 
   it('a chunk run twice never writes twice (check before write)', async () => {

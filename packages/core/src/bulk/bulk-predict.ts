@@ -4,7 +4,7 @@
 // and resumable (the queue retries a killed worker's chunk; finished chunks stay finished).
 import { randomUUID } from 'node:crypto';
 import { validatePrediction } from '../label-config/validate-prediction.js';
-import { hasPredictionOf, type LabelStudioClient, type PredictionWrite } from '../label-studio/label-studio-client.js';
+import { hasPredictionOf, type LabelStudioClient, type PredictionWrite, type TaskListPage } from '../label-studio/label-studio-client.js';
 import type { LabelStudioMLBase } from '../model/label-studio-ml-base.js';
 import { normalizePredictions } from '../protocol/model-response.js';
 import type { Task } from '../protocol/types.js';
@@ -312,6 +312,9 @@ export interface BulkPlan {
   labelConfig: string | null;
 }
 
+/** Task-list pages a plan reads at once. */
+const PLAN_READS_AT_ONCE = 4;
+
 /**
  * List the project's tasks (filtered) page by page; each page of ids becomes one chunk. With
  * `onlyMissing`, tasks that already carry a prediction of `modelVersion` are left out.
@@ -321,10 +324,9 @@ export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredi
   const labelConfig =
     spec.labelConfig ?? ((await client.getProject(spec.project)) as { label_config?: string }).label_config ?? null;
   const id = `bulk-${randomUUID()}`;
-  const idLists: number[][] = [];
   const onlyMissing = spec.onlyMissing && modelVersion !== undefined;
-  for (let page = 1; ; page++) {
-    const res = await client.listTasks(spec.project, {
+  const readPage = (page: number) =>
+    client.listTasks(spec.project, {
       page,
       pageSize: chunkSize,
       view: spec.view,
@@ -333,9 +335,26 @@ export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredi
       ...(onlyMissing ? { fields: 'all' as const } : { fields: 'task_only' as const, include: ['id'] }),
       signal,
     });
+  // Page 1 tells how many pages there are; the rest are read a few at a time (a 100,000-task project
+  // is 100 pages: one after another they were most of the time before the first chunk could start),
+  // and kept in page order. Pages past the end read as empty; a project that grew meanwhile is read on.
+  const pages: TaskListPage[] = [await readPage(1)];
+  if (!pages[0]!.last) {
+    const expected = Math.max(2, Math.ceil(pages[0]!.total / chunkSize));
+    let next = 2;
+    const lane = async () => {
+      while (next <= expected) {
+        const page = next++;
+        pages[page - 1] = await readPage(page);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PLAN_READS_AT_ONCE, expected - 1) }, lane));
+    for (let page = expected + 1; !pages.some((p) => p.last); page++) pages[page - 1] = await readPage(page);
+  }
+  const idLists: number[][] = [];
+  for (const res of pages.slice(0, pages.findIndex((p) => p.last) + 1)) {
     const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
     if (ids.length) idLists.push(ids);
-    if (res.last) break;
   }
   const chunks = idLists.map((taskIds, index) => ({ bulkJob: id, index, chunks: idLists.length, project: spec.project, taskIds, batch: spec.batch ?? 64 }));
   return { id, total: chunks.reduce((n, c) => n + c.taskIds.length, 0), chunks, labelConfig };

@@ -119,6 +119,9 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const labelConfigs = new Map<number, string>();
   // Tasks per project in id order (ids only grow), so a page does not scan every project's tasks.
   const byProject = new Map<number, StandInTask[]>();
+  // Predictions per project, kept as they are stored: a page of the whole project then does not count
+  // them task by task (a planning run reads 100 pages of a 100,000-task project).
+  const predictionsPerProject = new Map<number, number>();
   const faults: StandInFaults = { tooManyRequests: 0, retryAfterS: 0, serverErrors: 0, slowPageMs: 0 };
   const requests: string[] = [];
   const state = { refreshes: 0 };
@@ -136,6 +139,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const store = (p: Omit<StandInPrediction, 'id' | 'created_at'>): StandInPrediction => {
     const full = { ...p, id: nextPredictionId++, created_at: new Date().toISOString() };
     predictions.push(full);
+    predictionsPerProject.set(full.project, (predictionsPerProject.get(full.project) ?? 0) + 1);
     const list = byTask.get(full.task) ?? [];
     list.push(full);
     byTask.set(full.task, list);
@@ -219,7 +223,8 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const slice = list.slice((page - 1) * pageSize, page * pageSize);
       if (page > 1 && slice.length === 0) return json(res, 404, { detail: 'Invalid page.' });
       if (faults.slowPageMs > 0) await new Promise((r) => setTimeout(r, faults.slowPageMs));
-      const totalPredictions = list.reduce((n, t) => n + (byTask.get(t.id)?.length ?? 0), 0);
+      const totalPredictions =
+        list === byProject.get(project) ? (predictionsPerProject.get(project) ?? 0) : list.reduce((n, t) => n + (byTask.get(t.id)?.length ?? 0), 0);
       const totalAnnotations = list.reduce((n, t) => n + t.annotations.length, 0);
       return json(res, 200, {
         tasks: slice.map((t) => taskJson(t, fields, include?.length ? include : undefined)),
