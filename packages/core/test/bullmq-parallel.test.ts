@@ -57,6 +57,23 @@ describe.skipIf(!HAS_REDIS)('BullMQ parallel lane', () => {
       // /job_status lists every job in one round trip; both lanes are there.
       expect((await queue.listJobs()).filter((j) => ids.includes(j.id))).toHaveLength(7);
       expect(await queue.listJobs('7')).toHaveLength(1);
+      // Listed again (the ended jobs' events now from memory): the same as read from Redis.
+      const listed = await queue.listJobs();
+      expect((await queue.listJobs()).map((j) => j.events)).toEqual(listed.map((j) => j.events));
+      for (const j of listed) expect(j.events).toEqual((await queue.getJob(j.id))!.events);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('lists the events a waiting job gathers as they join it', async () => {
+    // No worker: the job stays queued and coalesces the project's events.
+    const queue = new BullmqTrainingQueue({ redisUrl: redis.url, prefix: 'lsml-parallel-test-2' });
+    try {
+      const first = (await queue.submit('9', null, event('ANNOTATION_CREATED'))).job!;
+      expect((await queue.listJobs('9'))[0]!.events).toHaveLength(1);
+      expect((await queue.submit('9', null, event('ANNOTATION_UPDATED'))).job!.id).toBe(first.id);
+      expect((await queue.listJobs('9'))[0]!.events.map((e) => e.event)).toEqual(['ANNOTATION_CREATED', 'ANNOTATION_UPDATED']);
     } finally {
       await queue.close();
     }

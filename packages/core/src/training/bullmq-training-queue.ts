@@ -44,6 +44,9 @@ export interface BullmqTrainingQueueOptions {
 
 const now = () => new Date().toISOString();
 
+/** Jobs whose (settled) events listJobs keeps in memory. */
+const SETTLED_EVENTS_CACHE = 5000;
+
 /**
  * Submit: record the event in the project's backlog; once the backlog weighs `threshold`, move it into
  * the project's waiting job (its id sits in `<prefix>:pending:<project>`) or open one. Atomic in Redis,
@@ -107,6 +110,8 @@ export class BullmqTrainingQueue implements TrainingQueue {
   private readonly workers: Worker[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly gate = new SharedExclusiveGate();
+  /** Events of jobs past `queued` (they no longer change), by job id. */
+  private readonly settledEvents = new Map<string, TrainingEvent[]>();
   private closing = false;
 
   constructor(options: BullmqTrainingQueueOptions) {
@@ -169,10 +174,10 @@ export class BullmqTrainingQueue implements TrainingQueue {
 
   async getJob(id: string): Promise<TrainingJob | null> {
     const [hash, events] = await Promise.all([this.redis.hgetall(this.jobKey(id)), this.redis.lrange(`${this.jobKey(id)}:events`, 0, -1)]);
-    return this.toJob(hash, events);
+    return this.toJob(hash, events.map((e) => JSON.parse(e) as TrainingEvent));
   }
 
-  private toJob(hash: Record<string, string>, events: string[]): TrainingJob | null {
+  private toJob(hash: Record<string, string>, events: TrainingEvent[]): TrainingJob | null {
     if (!hash.id) return null;
     return {
       id: hash.id,
@@ -181,7 +186,7 @@ export class BullmqTrainingQueue implements TrainingQueue {
       progress: Number(hash.progress ?? 0),
       message: hash.message ?? null,
       labelConfig: hash.label_config ? hash.label_config : null,
-      events: events.map((e) => JSON.parse(e) as TrainingEvent),
+      events,
       attempts: Number(hash.attempts ?? 0),
       createdAt: hash.created_at ?? '',
       startedAt: hash.started_at ?? null,
@@ -195,21 +200,47 @@ export class BullmqTrainingQueue implements TrainingQueue {
   async listJobs(projectId?: string): Promise<TrainingJob[]> {
     const ids = await this.redis.zrange(`${this.prefix}:jobs`, 0, -1);
     if (ids.length === 0) return [];
-    // One pipelined round trip for every job (a bulk job has hundreds of chunk jobs and /job_status
-    // lists them on each poll), not two commands per job.
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.jobKey(id)).lrange(`${this.jobKey(id)}:events`, 0, -1);
-    const replies = (await pipeline.exec()) ?? [];
+    // Pipelined (one round trip for all hashes, one for the event lists still needed), not two
+    // commands per job: a bulk job has hundreds of chunk jobs and /job_status lists them on every poll.
+    // A job's events only grow while it is queued (SUBMIT_LUA joins queued jobs only), so the events of
+    // a started or ended job are read once and kept (a bounded cache; parsed events are shared).
+    const hashes = this.redis.pipeline();
+    for (const id of ids) hashes.hgetall(this.jobKey(id));
+    const hashReplies = (await hashes.exec()) ?? [];
+    const need: number[] = [];
+    const eventsOf: Array<TrainingEvent[] | undefined> = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const [err, hash] = hashReplies[i] ?? [null, {}];
+      if (err) throw err;
+      const status = (hash as Record<string, string>).status;
+      const cached = status !== undefined && status !== 'queued' ? this.settledEvents.get(ids[i]!) : undefined;
+      if (cached) eventsOf[i] = cached;
+      else need.push(i);
+    }
+    if (need.length) {
+      const lists = this.redis.pipeline();
+      for (const i of need) lists.lrange(`${this.jobKey(ids[i]!)}:events`, 0, -1);
+      const listReplies = (await lists.exec()) ?? [];
+      need.forEach((i, k) => {
+        const [err, raw] = listReplies[k] ?? [null, []];
+        if (err) throw err;
+        const events = (raw as string[]).map((e) => JSON.parse(e) as TrainingEvent);
+        eventsOf[i] = events;
+        const status = (hashReplies[i]?.[1] as Record<string, string> | undefined)?.status;
+        if (status !== undefined && status !== 'queued') this.rememberEvents(ids[i]!, events);
+      });
+    }
     const jobs: TrainingJob[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const [hashErr, hash] = replies[2 * i] ?? [null, {}];
-      const [eventsErr, events] = replies[2 * i + 1] ?? [null, []];
-      if (hashErr) throw hashErr;
-      if (eventsErr) throw eventsErr;
-      const job = this.toJob(hash as Record<string, string>, events as string[]);
+      const job = this.toJob(hashReplies[i]![1] as Record<string, string>, eventsOf[i] ?? []);
       if (job && (projectId === undefined || job.projectId === projectId)) jobs.push(job);
     }
     return jobs;
+  }
+
+  private rememberEvents(id: string, events: TrainingEvent[]): void {
+    if (this.settledEvents.size >= SETTLED_EVENTS_CACHE) this.settledEvents.delete(this.settledEvents.keys().next().value!);
+    this.settledEvents.set(id, events);
   }
 
   async countJobs(): Promise<Partial<Record<JobStatus, number>>> {
