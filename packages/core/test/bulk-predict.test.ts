@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createServer, LabelStudioMLBase, type LsmlServer } from '@lsml/core';
 import { startLabelStudioStandIn, type LabelStudioStandIn } from '@lsml/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { bulkStatus, planAndSubmitBulk, planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { SqliteTrainingQueue } from '../src/training/sqlite-training-queue.js';
 import { LabelStudioClient } from '../src/label-studio/label-studio-client.js';
 import BulkClassifier from './fixtures/bulk-classifier.js';
 import { createLogger } from '../src/logger.js';
@@ -240,6 +241,57 @@ describe('bulk prediction on the embedded queue', () => {
     expect(ls.requests.slice(seen).filter((r) => r.startsWith('GET /api/tasks/'))).toHaveLength(11);
     // 11 slow pages one after another take 440 ms or more.
     expect(elapsed).toBeLessThan(400);
+  });
+
+  it('submits chunks as their pages are read (not with a filter), and cancels them if listing fails', async () => {
+    const ids = seedProject(ls, 10, 1000);
+    const queue = new SqliteTrainingQueue({ file: ':memory:', logger: silent });
+    // Where the stand-in's request log stood at each submit.
+    const submittedAt: number[] = [];
+    const submit = queue.submit.bind(queue);
+    queue.submit = (...args) => {
+      submittedAt.push(ls.requests.length);
+      return submit(...args);
+    };
+    try {
+      const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+      ls.faults.slowPageMs = 10;
+      let seen = ls.requests.length;
+      const plan = await planAndSubmitBulk(queue, client, { project: 10, chunkSize: 100, batch: 10 }, undefined);
+      expect(plan.total).toBe(1000);
+      expect(plan.chunks.flatMap((c) => c.taskIds)).toEqual(ids);
+      const reads = ls.requests.slice(seen).filter((r) => r.startsWith('GET /api/tasks/')).length;
+      expect(reads).toBeGreaterThanOrEqual(10);
+      // The first chunk was on the queue after page 1 (and the project), long before the last page.
+      expect(submittedAt[0]! - seen).toBeLessThanOrEqual(3);
+      expect(await bulkStatus(queue, plan.id)).toMatchObject({ job_status: 'queued', total: 1000, chunks: 10 });
+
+      // only_missing: pages shift as chunks write, so every page is read before the first submit.
+      submittedAt.length = 0;
+      seen = ls.requests.length;
+      const filtered = await planAndSubmitBulk(queue, client, { project: 10, chunkSize: 100, batch: 10, onlyMissing: true }, 'v-none');
+      expect(filtered.total).toBe(1000);
+      expect(submittedAt[0]! - seen).toBeGreaterThanOrEqual(11);
+
+      // A page that cannot be read fails the plan, and the chunks already queued are canceled.
+      const failing = new LabelStudioClient({
+        url: ls.url,
+        apiKey: 'test-token',
+        maxRetries: 0,
+        fetch: async (input, init) => {
+          if (String(input).includes('page=5&')) throw new TypeError('connection reset');
+          return fetch(input, init);
+        },
+      });
+      const before = new Set((await queue.listJobs()).map((j) => j.id));
+      await expect(planAndSubmitBulk(queue, failing, { project: 10, chunkSize: 100 }, undefined)).rejects.toThrow(/connection reset/);
+      const orphans = (await queue.listJobs()).filter((j) => !before.has(j.id));
+      expect(orphans.length).toBeGreaterThan(0);
+      expect(orphans.every((j) => j.status === 'failed')).toBe(true);
+    } finally {
+      ls.faults.slowPageMs = 0;
+      await queue.close();
+    }
   });
 
   it('a chunk run twice never writes twice (check before write)', async () => {

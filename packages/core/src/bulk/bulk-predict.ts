@@ -35,7 +35,7 @@ export interface BulkChunkPayload {
   bulkJob: string;
   /** 0-based chunk index. */
   index: number;
-  /** Chunk count of the bulk job. */
+  /** Chunk count of the bulk job (for a plan submitted as it was listed: Label Studio's count when listing began). */
   chunks: number;
   /** Label Studio project id. */
   project: number;
@@ -320,11 +320,56 @@ const PLAN_READS_AT_ONCE = 4;
  * `onlyMissing`, tasks that already carry a prediction of `modelVersion` are left out.
  */
 export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredictSpec, modelVersion: string | undefined, signal?: AbortSignal): Promise<BulkPlan> {
+  return listPlan(client, spec, modelVersion, signal);
+}
+
+/**
+ * Plan a bulk job and put its chunks on the queue. Without `onlyMissing` and without a `view`, each
+ * chunk is submitted as soon as its page is read (in page order), so workers load the model and start
+ * while the rest of a large project is listed; its payload's `chunks` and `total` are then Label
+ * Studio's counts when listing began (`/job_status` sums the chunks). With a filter, pages would shift
+ * under the chunks' writes (a page of "tasks without this prediction" changes as they are written), so
+ * the whole list is read first. If listing fails, the chunks already submitted are canceled.
+ */
+export async function planAndSubmitBulk(
+  queue: TrainingQueue,
+  client: LabelStudioClient,
+  spec: BulkPredictSpec,
+  modelVersion: string | undefined,
+  signal?: AbortSignal,
+): Promise<BulkPlan> {
+  const filtered = (spec.onlyMissing && modelVersion !== undefined) || spec.view !== undefined;
+  if (filtered) {
+    const plan = await listPlan(client, spec, modelVersion, signal);
+    await submitBulkPlan(queue, plan);
+    return plan;
+  }
+  const submitter = new ChunkSubmitter();
+  let jobId: string | undefined;
+  try {
+    const plan = await listPlan(client, spec, modelVersion, signal, (chunk, total, labelConfig) => {
+      jobId = chunk.bulkJob;
+      submitter.add(() => submitChunk(queue, chunk, total, labelConfig));
+    });
+    await submitter.done();
+    return plan;
+  } catch (err) {
+    await submitter.done().catch(() => undefined);
+    if (jobId) await cancelBulk(queue, jobId).catch(() => 0);
+    throw err;
+  }
+}
+
+/** Called with each chunk, in order, as soon as the pages up to it are read. */
+type OnChunk = (chunk: BulkChunkPayload, estimatedTotal: number, labelConfig: string | null) => void;
+
+async function listPlan(client: LabelStudioClient, spec: BulkPredictSpec, modelVersion: string | undefined, signal?: AbortSignal, onChunk?: OnChunk): Promise<BulkPlan> {
   const chunkSize = spec.chunkSize ?? 500;
   const labelConfig =
     spec.labelConfig ?? ((await client.getProject(spec.project)) as { label_config?: string }).label_config ?? null;
   const id = `bulk-${randomUUID()}`;
   const onlyMissing = spec.onlyMissing && modelVersion !== undefined;
+  const batch = spec.batch ?? 64;
   const readPage = (page: number) =>
     client.listTasks(spec.project, {
       page,
@@ -335,28 +380,47 @@ export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredi
       ...(onlyMissing ? { fields: 'all' as const } : { fields: 'task_only' as const, include: ['id'] }),
       signal,
     });
+  const idLists: number[][] = [];
+  const pages: TaskListPage[] = [];
+  let estimate = { chunks: 1, total: 0 };
+  // Pages are used in order as soon as every page before them is in; stop at the last one.
+  let used = 0;
+  let ended = false;
+  const useReady = () => {
+    while (!ended && pages[used] !== undefined) {
+      const res = pages[used++]!;
+      const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
+      if (ids.length) {
+        idLists.push(ids);
+        onChunk?.({ bulkJob: id, index: idLists.length - 1, chunks: estimate.chunks, project: spec.project, taskIds: ids, batch }, estimate.total, labelConfig);
+      }
+      if (res.last) ended = true;
+    }
+  };
   // Page 1 tells how many pages there are; the rest are read a few at a time (a 100,000-task project
-  // is 100 pages: one after another they were most of the time before the first chunk could start),
-  // and kept in page order. Pages past the end read as empty; a project that grew meanwhile is read on.
-  const pages: TaskListPage[] = [await readPage(1)];
-  if (!pages[0]!.last) {
-    const expected = Math.max(2, Math.ceil(pages[0]!.total / chunkSize));
+  // is 100 pages: one after another they were most of the time before the first chunk could start).
+  // Pages past the end read as empty; a project that grew meanwhile is read on.
+  const first = await readPage(1);
+  const expected = first.last ? 1 : Math.max(2, Math.ceil(first.total / chunkSize));
+  estimate = { chunks: expected, total: first.last ? first.tasks.length : first.total };
+  pages[0] = first;
+  useReady();
+  if (!ended) {
     let next = 2;
     const lane = async () => {
       while (next <= expected) {
         const page = next++;
         pages[page - 1] = await readPage(page);
+        useReady();
       }
     };
     await Promise.all(Array.from({ length: Math.min(PLAN_READS_AT_ONCE, expected - 1) }, lane));
-    for (let page = expected + 1; !pages.some((p) => p.last); page++) pages[page - 1] = await readPage(page);
+    for (let page = expected + 1; !ended; page++) {
+      pages[page - 1] = await readPage(page);
+      useReady();
+    }
   }
-  const idLists: number[][] = [];
-  for (const res of pages.slice(0, pages.findIndex((p) => p.last) + 1)) {
-    const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
-    if (ids.length) idLists.push(ids);
-  }
-  const chunks = idLists.map((taskIds, index) => ({ bulkJob: id, index, chunks: idLists.length, project: spec.project, taskIds, batch: spec.batch ?? 64 }));
+  const chunks = idLists.map((taskIds, index) => ({ bulkJob: id, index, chunks: idLists.length, project: spec.project, taskIds, batch }));
   return { id, total: chunks.reduce((n, c) => n + c.taskIds.length, 0), chunks, labelConfig };
 }
 
@@ -386,24 +450,58 @@ export function chunkQueueKey(bulkJob: string, index: number): string {
 /** Chunk jobs a plan submits at once. */
 const SUBMITS_AT_ONCE = 8;
 
+function submitChunk(queue: TrainingQueue, chunk: BulkChunkPayload, total: number, labelConfig: string | null): Promise<unknown> {
+  return queue.submit(
+    chunkQueueKey(chunk.bulkJob, chunk.index),
+    labelConfig,
+    { event: BULK_PREDICT_EVENT, data: { ...chunk, total } as unknown as Record<string, unknown>, receivedAt: new Date().toISOString() },
+    { parallel: true },
+  );
+}
+
+/**
+ * Submits a few chunks at once (each is several Redis round trips on BullMQ: 100 chunks one after
+ * another kept the planning request open for ~0.5 s), taken in the order they were added.
+ */
+class ChunkSubmitter {
+  private readonly waiting: Array<() => Promise<unknown>> = [];
+  private lanes = 0;
+  private error: { value: unknown } | undefined;
+  private idle: Array<() => void> = [];
+
+  add(submit: () => Promise<unknown>): void {
+    this.waiting.push(submit);
+    if (this.lanes < SUBMITS_AT_ONCE) void this.lane();
+  }
+
+  /** Wait for every added submit; throws the first error. */
+  async done(): Promise<void> {
+    if (this.lanes > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.error) throw this.error.value;
+  }
+
+  private async lane(): Promise<void> {
+    this.lanes++;
+    try {
+      while (this.waiting.length && !this.error) {
+        try {
+          await this.waiting.shift()!();
+        } catch (err) {
+          this.error ??= { value: err };
+        }
+      }
+    } finally {
+      this.lanes--;
+      if (this.lanes === 0) for (const wake of this.idle.splice(0)) wake();
+    }
+  }
+}
+
 /** Put every chunk of a plan on the queue (each its own job). */
 export async function submitBulkPlan(queue: TrainingQueue, plan: BulkPlan): Promise<void> {
-  // A few submits at once (each is several Redis round trips on BullMQ): 100 chunks one after another
-  // kept the planning request open for ~0.5 s while the workers already ran. Chunks still go on the
-  // queue about in order.
-  let next = 0;
-  const lane = async () => {
-    while (next < plan.chunks.length) {
-      const chunk = plan.chunks[next++]!;
-      await queue.submit(
-        chunkQueueKey(plan.id, chunk.index),
-        plan.labelConfig,
-        { event: BULK_PREDICT_EVENT, data: { ...chunk, total: plan.total } as unknown as Record<string, unknown>, receivedAt: new Date().toISOString() },
-        { parallel: true },
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SUBMITS_AT_ONCE, plan.chunks.length) }, lane));
+  const submitter = new ChunkSubmitter();
+  for (const chunk of plan.chunks) submitter.add(() => submitChunk(queue, chunk, plan.total, plan.labelConfig));
+  await submitter.done();
 }
 
 /** The chunk payload of a queue job, or undefined for a training job. */
@@ -484,7 +582,9 @@ function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
     const chunk = bulkChunkOf(j);
     if (!chunk) continue;
     project = chunk.project;
-    total = Number((j.events[0]!.data as { total?: number }).total ?? total);
+    // The sum of the chunks, not the payload's `total`: a plan submitted as it was listed carries
+    // Label Studio's count from when listing began.
+    total += chunk.taskIds.length;
     if (j.startedAt) started = Math.min(started, Date.parse(j.startedAt));
     if (j.status !== 'queued') any = true;
     if (j.status === 'finished') {
