@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createServer, LabelStudioMLBase, type LsmlServer } from '@lsml/core';
 import { startLabelStudioStandIn, type LabelStudioStandIn } from '@lsml/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { bulkStatus, planAndSubmitBulk, planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { SqliteTrainingQueue } from '../src/training/sqlite-training-queue.js';
 import { LabelStudioClient } from '../src/label-studio/label-studio-client.js';
 import BulkClassifier from './fixtures/bulk-classifier.js';
 import { createLogger } from '../src/logger.js';
@@ -115,6 +116,12 @@ describe('bulk prediction on the embedded queue', () => {
     expect(metrics).toContain(`lsml_bulk_predict_tasks{job="${queued.job}",state="done"} 2000`);
     expect(metrics).toContain(`lsml_bulk_predict_tasks{job="${queued.job}",state="failed"} 2`);
     expectExactlyOne(ls, 1, '0.0.1', [boom, bad]);
+    // Planning asked for ids only (Label Studio's `include`), not every task's data.
+    const planning = ls.requests.filter((r) => r.startsWith('GET /api/tasks/?project=1&') && !r.includes('query='));
+    expect(planning.length).toBeGreaterThan(0);
+    expect(planning.every((r) => r.includes('include=id'))).toBe(true);
+    const idsOnly = await new LabelStudioClient({ url: ls.url, apiKey: 'test-token' }).listTasks(1, { fields: 'task_only', include: ['id'], pageSize: 3 });
+    expect(idsOnly.tasks).toEqual([{ id: ids[0] }, { id: ids[1] }, { id: ids[2] }]);
     expect(ls.predictionsOf(ids[0]!, '0.0.1')[0]!.result[0]).toMatchObject({ value: { choices: [expect.any(String)] } });
 
     // A second run with only_missing plans just the two failed tasks and writes nothing twice.
@@ -142,6 +149,149 @@ describe('bulk prediction on the embedded queue', () => {
     // Without the opt-in the event is only acknowledged.
     const plain = await start();
     expect(await (await postJson(`${plain}/webhook`, { action: 'TASKS_CREATED', project: { id: 4, label_config: CHOICES_CONFIG }, tasks: [{ id: ids[0] }] })).json()).toEqual({ status: 'Unknown event' });
+  });
+
+  it('a chunk overlaps fetch, predict and write-back and still writes each task once, with bounded requests', async () => {
+    const ids = seedProject(ls, 6, 1000);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    // predict() takes a moment, so that overlapping calls are visible.
+    class Slow extends BulkClassifier {
+      override async predict(tasks: Parameters<BulkClassifier['predict']>[0]) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 2));
+          return await super.predict(tasks);
+        } finally {
+          inFlight--;
+        }
+      }
+    }
+    const model: LabelStudioMLBase = await Slow.create({ projectId: '6', labelConfig: CHOICES_CONFIG, logger: silent });
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    const progress: Array<[number, number]> = [];
+    const seen = ls.requests.length;
+    const payload = { bulkJob: 'bulk-p', index: 0, chunks: 1, project: 6, taskIds: ids, batch: 50 };
+    const first = await runBulkChunk(model, client, payload, { fetchPage: 100, writeBatch: 300, predictAhead: 2, progressIntervalMs: 0, onProgress: (h, t) => void progress.push([h, t]) });
+    expect(first).toMatchObject({ written: 1000, skipped: 0, failed: [] });
+    expectExactlyOne(ls, 6, first.modelVersion);
+    expect(maxInFlight).toBe(2);
+    const requests = ls.requests.slice(seen);
+    expect(requests.filter((r) => r.startsWith('GET /api/tasks/'))).toHaveLength(10);
+    // 1000 predictions in requests of at most 300: 4 writes, not one per batch of 50.
+    expect(requests.filter((r) => r.startsWith('POST /api/projects/6/import/predictions'))).toHaveLength(4);
+    // Progress follows confirmed writes, only grows, and ends at the chunk's size.
+    expect(progress.at(-1)).toEqual([1000, 1000]);
+    expect(progress.every(([h], i) => i === 0 || h > progress[i - 1]![0])).toBe(true);
+    expect(progress.length).toBeGreaterThan(1);
+
+    // Throttled: with a long interval the only report is the final count.
+    const quiet: Array<[number, number]> = [];
+    const again = await runBulkChunk(model, client, payload, { progressIntervalMs: 60_000, onProgress: (h, t) => void quiet.push([h, t]) });
+    expect(again).toMatchObject({ written: 0, skipped: 1000 });
+    expect(quiet).toEqual([[1000, 1000]]);
+  });
+
+  it('a chunk that fails mid-way fails only once no write is on its way; a rerun writes the rest once', async () => {
+    const ids = seedProject(ls, 7, 400);
+    const model: LabelStudioMLBase = await BulkClassifier.create({ projectId: '7', labelConfig: CHOICES_CONFIG, logger: silent });
+    let gets = 0;
+    let pendingWrites = 0;
+    const fetchImpl: typeof fetch = async (input, init) => {
+      if (init?.method !== 'POST') {
+        // The third page cannot be read (Label Studio went away).
+        if (++gets === 3) throw new TypeError('connection reset');
+        return fetch(input, init);
+      }
+      pendingWrites++;
+      try {
+        // Writes take a while, so one is on its way when the page read fails.
+        await new Promise((r) => setTimeout(r, 50));
+        return await fetch(input, init);
+      } finally {
+        pendingWrites--;
+      }
+    };
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token', fetch: fetchImpl, maxRetries: 0 });
+    const payload = { bulkJob: 'bulk-w', index: 0, chunks: 1, project: 7, taskIds: ids, batch: 20 };
+    await expect(runBulkChunk(model, client, payload, { fetchPage: 100, writeBatch: 40 })).rejects.toThrow(/connection reset/);
+    expect(pendingWrites).toBe(0);
+    const written = [...ls.predictionCounts(7, model.modelVersion).values()].filter((n) => n > 0).length;
+    expect(written).toBeGreaterThan(0);
+    // A rerun (the queue's retry) skips what was written and writes the rest, each task once.
+    const rerun = await runBulkChunk(model, new LabelStudioClient({ url: ls.url, apiKey: 'test-token' }), payload);
+    expect(rerun).toMatchObject({ skipped: written, written: 400 - written, failed: [] });
+    expectExactlyOne(ls, 7, rerun.modelVersion);
+  });
+
+  it('planning reads pages a few at a time and keeps them in order', async () => {
+    const ids = seedProject(ls, 8, 1050);
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    ls.faults.slowPageMs = 40;
+    const seen = ls.requests.length;
+    const t0 = Date.now();
+    const plan = await planBulkPredict(client, { project: 8, chunkSize: 100, batch: 10 }, undefined);
+    const elapsed = Date.now() - t0;
+    ls.faults.slowPageMs = 0;
+    expect(plan.total).toBe(1050);
+    expect(plan.chunks.map((c) => c.taskIds.length)).toEqual([...Array(10).fill(100), 50]);
+    expect(plan.chunks.flatMap((c) => c.taskIds)).toEqual(ids);
+    expect(plan.chunks.every((c, i) => c.index === i && c.chunks === 11)).toBe(true);
+    expect(ls.requests.slice(seen).filter((r) => r.startsWith('GET /api/tasks/'))).toHaveLength(11);
+    // 11 slow pages one after another take 440 ms or more.
+    expect(elapsed).toBeLessThan(400);
+  });
+
+  it('submits chunks as their pages are read (not with a filter), and cancels them if listing fails', async () => {
+    const ids = seedProject(ls, 10, 1000);
+    const queue = new SqliteTrainingQueue({ file: ':memory:', logger: silent });
+    // Where the stand-in's request log stood at each submit.
+    const submittedAt: number[] = [];
+    const submit = queue.submit.bind(queue);
+    queue.submit = (...args) => {
+      submittedAt.push(ls.requests.length);
+      return submit(...args);
+    };
+    try {
+      const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+      ls.faults.slowPageMs = 10;
+      let seen = ls.requests.length;
+      const plan = await planAndSubmitBulk(queue, client, { project: 10, chunkSize: 100, batch: 10 }, undefined);
+      expect(plan.total).toBe(1000);
+      expect(plan.chunks.flatMap((c) => c.taskIds)).toEqual(ids);
+      const reads = ls.requests.slice(seen).filter((r) => r.startsWith('GET /api/tasks/')).length;
+      expect(reads).toBeGreaterThanOrEqual(10);
+      // The first chunk was on the queue after page 1 (and the project), long before the last page.
+      expect(submittedAt[0]! - seen).toBeLessThanOrEqual(3);
+      expect(await bulkStatus(queue, plan.id)).toMatchObject({ job_status: 'queued', total: 1000, chunks: 10 });
+
+      // only_missing: pages shift as chunks write, so every page is read before the first submit.
+      submittedAt.length = 0;
+      seen = ls.requests.length;
+      const filtered = await planAndSubmitBulk(queue, client, { project: 10, chunkSize: 100, batch: 10, onlyMissing: true }, 'v-none');
+      expect(filtered.total).toBe(1000);
+      expect(submittedAt[0]! - seen).toBeGreaterThanOrEqual(11);
+
+      // A page that cannot be read fails the plan, and the chunks already queued are canceled.
+      const failing = new LabelStudioClient({
+        url: ls.url,
+        apiKey: 'test-token',
+        maxRetries: 0,
+        fetch: async (input, init) => {
+          if (String(input).includes('page=5&')) throw new TypeError('connection reset');
+          return fetch(input, init);
+        },
+      });
+      const before = new Set((await queue.listJobs()).map((j) => j.id));
+      await expect(planAndSubmitBulk(queue, failing, { project: 10, chunkSize: 100 }, undefined)).rejects.toThrow(/connection reset/);
+      const orphans = (await queue.listJobs()).filter((j) => !before.has(j.id));
+      expect(orphans.length).toBeGreaterThan(0);
+      expect(orphans.every((j) => j.status === 'failed')).toBe(true);
+    } finally {
+      ls.faults.slowPageMs = 0;
+      await queue.close();
+    }
   });
 
   it('a chunk run twice never writes twice (check before write)', async () => {

@@ -4,7 +4,7 @@
 // and resumable (the queue retries a killed worker's chunk; finished chunks stay finished).
 import { randomUUID } from 'node:crypto';
 import { validatePrediction } from '../label-config/validate-prediction.js';
-import { hasPredictionOf, type LabelStudioClient, type PredictionWrite } from '../label-studio/label-studio-client.js';
+import { hasPredictionOf, type LabelStudioClient, type PredictionWrite, type TaskListPage } from '../label-studio/label-studio-client.js';
 import type { LabelStudioMLBase } from '../model/label-studio-ml-base.js';
 import { normalizePredictions } from '../protocol/model-response.js';
 import type { Task } from '../protocol/types.js';
@@ -35,7 +35,7 @@ export interface BulkChunkPayload {
   bulkJob: string;
   /** 0-based chunk index. */
   index: number;
-  /** Chunk count of the bulk job. */
+  /** Chunk count of the bulk job (for a plan submitted as it was listed: Label Studio's count when listing began). */
   chunks: number;
   /** Label Studio project id. */
   project: number;
@@ -69,12 +69,36 @@ export interface BulkChunkResult {
 export interface RunBulkChunkOptions {
   /** Abort between batches (cancellation). */
   signal?: AbortSignal;
-  /** Called after each batch is written: tasks of this chunk handled so far. */
+  /**
+   * Called as written predictions are confirmed by Label Studio: tasks of this chunk handled so far
+   * (written, skipped or failed). Throttled to `progressIntervalMs`; the chunk's final count is always
+   * reported once.
+   */
   onProgress?: (handled: number, total: number) => void | Promise<void>;
+  /** Least time between two `onProgress` calls (default 1000 ms): each one is a queue write. */
+  progressIntervalMs?: number;
+  /** Predictions gathered into one write-back request (default 500; the client also caps bytes). */
+  writeBatch?: number;
+  /** Task ids per fetch request (default: the multiple of `batch` nearest above 250). */
+  fetchPage?: number;
+  /** `predict()` calls in flight at once (default 2: the next batch waits at the model while this one is collected). */
+  predictAhead?: number;
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A promise that is awaited later: mark it handled now so an early rejection is not "unhandled". */
+function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** Predictions and failures of one batch. */
+interface BatchOutcome {
+  writes: PredictionWrite[];
+  failed: BulkTaskFailure[];
 }
 
 /**
@@ -83,6 +107,13 @@ function errorText(err: unknown): string {
  * config (an invalid prediction is a per-task failure: Label Studio would reject it). Tasks that already
  * carry a prediction of that version are skipped, so a chunk run twice never writes twice. A batch
  * whose `predict()` throws is retried task by task, so one bad task fails alone.
+ *
+ * The stages overlap so that the model is not idle while the chunk talks to Label Studio: the next page
+ * of tasks is fetched while the current one is predicted, up to `predictAhead` batches wait at the model,
+ * and predictions are written back in requests of `writeBatch` while later batches are predicted (one
+ * write in flight; a write's failure fails the chunk at the next step, as before). Every write is of
+ * tasks that had no prediction of the version when their page was read, so a chunk rerun after a crash
+ * mid-write still writes each task at most once per run that finds it missing.
  */
 export async function runBulkChunk(
   model: LabelStudioMLBase,
@@ -90,50 +121,160 @@ export async function runBulkChunk(
   payload: BulkChunkPayload,
   options: RunBulkChunkOptions = {},
 ): Promise<BulkChunkResult> {
+  const { signal } = options;
   await model.refresh();
   const version = model.modelVersion;
-  const page = await client.listTasks(payload.project, { ids: payload.taskIds, pageSize: payload.taskIds.length, signal: options.signal });
-  const found = new Map(page.tasks.map((t) => [t.id!, t]));
-  const failed: BulkTaskFailure[] = payload.taskIds.filter((id) => !found.has(id)).map((task) => ({ task, error: 'task not found in the project' }));
-  const todo: Task[] = [];
-  let skipped = 0;
-  for (const id of payload.taskIds) {
-    const t = found.get(id);
-    if (!t) continue;
-    if (hasPredictionOf(t, version)) skipped++;
-    else todo.push(t);
-  }
-  let written = 0;
-  let handled = skipped + failed.length;
   const batchSize = Math.max(1, payload.batch);
-  for (let i = 0; i < todo.length; i += batchSize) {
-    options.signal?.throwIfAborted();
-    const batch = todo.slice(i, i + batchSize);
-    const writes: PredictionWrite[] = [];
-    let results: unknown[] | undefined;
+  const fetchPage = Math.max(1, options.fetchPage ?? Math.ceil(250 / batchSize) * batchSize);
+  const depth = Math.max(1, options.predictAhead ?? 2);
+  const total = payload.taskIds.length;
+  const failed: BulkTaskFailure[] = [];
+  const writer = new WriteBack(client, payload.project, total, options);
+  let skipped = 0;
+
+  const fetchPageAt = (start: number): Promise<{ ids: number[]; tasks: Task[] }> => {
+    const ids = payload.taskIds.slice(start, start + fetchPage);
+    return client.listTasks(payload.project, { ids, pageSize: ids.length, signal }).then((page) => ({ ids, tasks: page.tasks }));
+  };
+  const predictBatch = async (batch: Task[]): Promise<BatchOutcome> => {
+    const out: BatchOutcome = { writes: [], failed: [] };
     try {
-      results = normalizePredictions(await model.predict(batch, { context: {}, params: {}, signal: options.signal }), version);
+      const results = normalizePredictions(await model.predict(batch, { context: {}, params: {}, signal }), version);
       if (results.length !== batch.length) throw new Error(`predict() returned ${results.length} results for ${batch.length} tasks`);
-    } catch (err) {
-      options.signal?.throwIfAborted();
-      results = undefined;
-      // Isolate the failing task(s).
+      batch.forEach((task, j) => collect(model, task, results[j], version, out.writes, out.failed));
+    } catch {
+      signal?.throwIfAborted();
+      // Isolate the failing task(s): writes of this batch from the failed call are dropped.
+      out.writes = [];
+      out.failed = [];
       for (const task of batch) {
         try {
-          const one = normalizePredictions(await model.predict([task], { context: {}, params: {}, signal: options.signal }), version);
-          collect(model, task, one[0], version, writes, failed);
+          const one = normalizePredictions(await model.predict([task], { context: {}, params: {}, signal }), version);
+          collect(model, task, one[0], version, out.writes, out.failed);
         } catch (e) {
-          failed.push({ task: task.id!, error: errorText(e) });
+          signal?.throwIfAborted();
+          out.failed.push({ task: task.id!, error: errorText(e) });
         }
       }
     }
-    if (results) batch.forEach((task, j) => collect(model, task, results![j], version, writes, failed));
-    if (writes.length) await client.importPredictions(payload.project, writes, { signal: options.signal });
-    written += writes.length;
-    handled += batch.length;
-    await options.onProgress?.(handled, payload.taskIds.length);
+    return out;
+  };
+
+  const inFlight: Array<{ size: number; outcome: Promise<BatchOutcome> }> = [];
+  const settleOldest = async () => {
+    const { size, outcome } = inFlight.shift()!;
+    const { writes, failed: batchFailed } = await outcome;
+    failed.push(...batchFailed);
+    await writer.add(writes, size);
+  };
+
+  let next: Promise<{ ids: number[]; tasks: Task[] }> | undefined = total > 0 ? later(fetchPageAt(0)) : undefined;
+  try {
+    for (let start = 0; next; start += fetchPage) {
+      const { ids, tasks } = await next;
+      // Read ahead: the next page comes in while this one is predicted.
+      next = start + fetchPage < total ? later(fetchPageAt(start + fetchPage)) : undefined;
+      const found = new Map(tasks.map((t) => [t.id!, t]));
+      const todo: Task[] = [];
+      let notFound = 0;
+      let alreadyThere = 0;
+      for (const id of ids) {
+        const t = found.get(id);
+        if (!t) {
+          failed.push({ task: id, error: 'task not found in the project' });
+          notFound++;
+        } else if (hasPredictionOf(t, version)) alreadyThere++;
+        else todo.push(t);
+      }
+      skipped += alreadyThere;
+      await writer.add([], notFound + alreadyThere);
+      for (let i = 0; i < todo.length; i += batchSize) {
+        signal?.throwIfAborted();
+        const batch = todo.slice(i, i + batchSize);
+        inFlight.push({ size: batch.length, outcome: later(predictBatch(batch)) });
+        if (inFlight.length >= depth) await settleOldest();
+      }
+    }
+    while (inFlight.length) await settleOldest();
+    await writer.finish();
+  } catch (err) {
+    // Fail (or stop) only once no write is on its way: what the chunk wrote is then in Label Studio.
+    await writer.settled();
+    throw err;
   }
-  return { written, skipped, failed, modelVersion: version };
+  return { written: writer.written, skipped, failed, modelVersion: version };
+}
+
+/**
+ * Write-back of one chunk: predictions are gathered into requests of `writeBatch` items, at most one
+ * request in flight (the next batches are predicted meanwhile), and progress is reported as Label
+ * Studio confirms them — throttled, because each report is a queue write.
+ */
+class WriteBack {
+  written = 0;
+  private handled = 0;
+  private buffer: PredictionWrite[] = [];
+  private bufferedTasks = 0;
+  private sending: Promise<void> | undefined;
+  private reported = 0;
+  private lastReport = Date.now();
+  private readonly writeBatch: number;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly client: LabelStudioClient,
+    private readonly project: number,
+    private readonly total: number,
+    private readonly options: RunBulkChunkOptions,
+  ) {
+    this.writeBatch = Math.max(1, options.writeBatch ?? 500);
+    this.intervalMs = Math.max(0, options.progressIntervalMs ?? 1000);
+  }
+
+  /** Queue `writes` (of `tasks` tasks handled, the failed ones included); send once a request is full. */
+  async add(writes: PredictionWrite[], tasks: number): Promise<void> {
+    this.buffer.push(...writes);
+    this.bufferedTasks += tasks;
+    if (this.buffer.length >= this.writeBatch) await this.flush();
+  }
+
+  /** Send what is buffered, wait for every write, report the final count. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.sending;
+    await this.report(true);
+  }
+
+  /** Wait for the write in flight, if any, ignoring its outcome. */
+  async settled(): Promise<void> {
+    await this.sending?.catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    // One request in flight: wait for the previous one (and surface its error) before the next.
+    await this.sending;
+    const items = this.buffer;
+    const tasks = this.bufferedTasks;
+    this.buffer = [];
+    this.bufferedTasks = 0;
+    if (items.length === 0 && tasks === 0) return;
+    this.sending = later(this.send(items, tasks));
+  }
+
+  private async send(items: PredictionWrite[], tasks: number): Promise<void> {
+    if (items.length) await this.client.importPredictions(this.project, items, { signal: this.options.signal });
+    this.written += items.length;
+    this.handled += tasks;
+    await this.report(false);
+  }
+
+  private async report(final: boolean): Promise<void> {
+    if (!this.options.onProgress || this.handled === this.reported) return;
+    if (!final && Date.now() - this.lastReport < this.intervalMs) return;
+    this.reported = this.handled;
+    this.lastReport = Date.now();
+    await this.options.onProgress(this.handled, this.total);
+  }
 }
 
 /** One task's normalised result → a write, or a per-task failure. */
@@ -171,32 +312,115 @@ export interface BulkPlan {
   labelConfig: string | null;
 }
 
+/** Task-list pages a plan reads at once. */
+const PLAN_READS_AT_ONCE = 4;
+
 /**
  * List the project's tasks (filtered) page by page; each page of ids becomes one chunk. With
  * `onlyMissing`, tasks that already carry a prediction of `modelVersion` are left out.
  */
 export async function planBulkPredict(client: LabelStudioClient, spec: BulkPredictSpec, modelVersion: string | undefined, signal?: AbortSignal): Promise<BulkPlan> {
+  return listPlan(client, spec, modelVersion, signal);
+}
+
+/**
+ * Plan a bulk job and put its chunks on the queue. Without `onlyMissing` and without a `view`, each
+ * chunk is submitted as soon as its page is read (in page order), so workers load the model and start
+ * while the rest of a large project is listed; its payload's `chunks` and `total` are then Label
+ * Studio's counts when listing began (`/job_status` sums the chunks). With a filter, pages would shift
+ * under the chunks' writes (a page of "tasks without this prediction" changes as they are written), so
+ * the whole list is read first. If listing fails, the chunks already submitted are canceled.
+ */
+export async function planAndSubmitBulk(
+  queue: TrainingQueue,
+  client: LabelStudioClient,
+  spec: BulkPredictSpec,
+  modelVersion: string | undefined,
+  signal?: AbortSignal,
+): Promise<BulkPlan> {
+  const filtered = (spec.onlyMissing && modelVersion !== undefined) || spec.view !== undefined;
+  if (filtered) {
+    const plan = await listPlan(client, spec, modelVersion, signal);
+    await submitBulkPlan(queue, plan);
+    return plan;
+  }
+  const submitter = new ChunkSubmitter();
+  let jobId: string | undefined;
+  try {
+    const plan = await listPlan(client, spec, modelVersion, signal, (chunk, total, labelConfig) => {
+      jobId = chunk.bulkJob;
+      submitter.add(() => submitChunk(queue, chunk, total, labelConfig));
+    });
+    await submitter.done();
+    return plan;
+  } catch (err) {
+    await submitter.done().catch(() => undefined);
+    if (jobId) await cancelBulk(queue, jobId).catch(() => 0);
+    throw err;
+  }
+}
+
+/** Called with each chunk, in order, as soon as the pages up to it are read. */
+type OnChunk = (chunk: BulkChunkPayload, estimatedTotal: number, labelConfig: string | null) => void;
+
+async function listPlan(client: LabelStudioClient, spec: BulkPredictSpec, modelVersion: string | undefined, signal?: AbortSignal, onChunk?: OnChunk): Promise<BulkPlan> {
   const chunkSize = spec.chunkSize ?? 500;
   const labelConfig =
     spec.labelConfig ?? ((await client.getProject(spec.project)) as { label_config?: string }).label_config ?? null;
   const id = `bulk-${randomUUID()}`;
-  const idLists: number[][] = [];
   const onlyMissing = spec.onlyMissing && modelVersion !== undefined;
-  for (let page = 1; ; page++) {
-    const res = await client.listTasks(spec.project, {
+  const batch = spec.batch ?? 64;
+  const readPage = (page: number) =>
+    client.listTasks(spec.project, {
       page,
       pageSize: chunkSize,
       view: spec.view,
       ...(onlyMissing ? { missingModelVersion: modelVersion } : {}),
-      // Without a client-side filter the ids are enough: much smaller pages.
-      fields: onlyMissing ? 'all' : 'task_only',
+      // Without a client-side filter the ids are enough: much smaller pages (no task data).
+      ...(onlyMissing ? { fields: 'all' as const } : { fields: 'task_only' as const, include: ['id'] }),
       signal,
     });
-    const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
-    if (ids.length) idLists.push(ids);
-    if (res.last) break;
+  const idLists: number[][] = [];
+  const pages: TaskListPage[] = [];
+  let estimate = { chunks: 1, total: 0 };
+  // Pages are used in order as soon as every page before them is in; stop at the last one.
+  let used = 0;
+  let ended = false;
+  const useReady = () => {
+    while (!ended && pages[used] !== undefined) {
+      const res = pages[used++]!;
+      const ids = res.tasks.map((t) => t.id!).filter((n) => n !== undefined);
+      if (ids.length) {
+        idLists.push(ids);
+        onChunk?.({ bulkJob: id, index: idLists.length - 1, chunks: estimate.chunks, project: spec.project, taskIds: ids, batch }, estimate.total, labelConfig);
+      }
+      if (res.last) ended = true;
+    }
+  };
+  // Page 1 tells how many pages there are; the rest are read a few at a time (a 100,000-task project
+  // is 100 pages: one after another they were most of the time before the first chunk could start).
+  // Pages past the end read as empty; a project that grew meanwhile is read on.
+  const first = await readPage(1);
+  const expected = first.last ? 1 : Math.max(2, Math.ceil(first.total / chunkSize));
+  estimate = { chunks: expected, total: first.last ? first.tasks.length : first.total };
+  pages[0] = first;
+  useReady();
+  if (!ended) {
+    let next = 2;
+    const lane = async () => {
+      while (next <= expected) {
+        const page = next++;
+        pages[page - 1] = await readPage(page);
+        useReady();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PLAN_READS_AT_ONCE, expected - 1) }, lane));
+    for (let page = expected + 1; !ended; page++) {
+      pages[page - 1] = await readPage(page);
+      useReady();
+    }
   }
-  const chunks = idLists.map((taskIds, index) => ({ bulkJob: id, index, chunks: idLists.length, project: spec.project, taskIds, batch: spec.batch ?? 64 }));
+  const chunks = idLists.map((taskIds, index) => ({ bulkJob: id, index, chunks: idLists.length, project: spec.project, taskIds, batch }));
   return { id, total: chunks.reduce((n, c) => n + c.taskIds.length, 0), chunks, labelConfig };
 }
 
@@ -223,15 +447,61 @@ export function chunkQueueKey(bulkJob: string, index: number): string {
   return `${bulkJob}:${index}`;
 }
 
+/** Chunk jobs a plan submits at once. */
+const SUBMITS_AT_ONCE = 8;
+
+function submitChunk(queue: TrainingQueue, chunk: BulkChunkPayload, total: number, labelConfig: string | null): Promise<unknown> {
+  return queue.submit(
+    chunkQueueKey(chunk.bulkJob, chunk.index),
+    labelConfig,
+    { event: BULK_PREDICT_EVENT, data: { ...chunk, total } as unknown as Record<string, unknown>, receivedAt: new Date().toISOString() },
+    { parallel: true },
+  );
+}
+
+/**
+ * Submits a few chunks at once (each is several Redis round trips on BullMQ: 100 chunks one after
+ * another kept the planning request open for ~0.5 s), taken in the order they were added.
+ */
+class ChunkSubmitter {
+  private readonly waiting: Array<() => Promise<unknown>> = [];
+  private lanes = 0;
+  private error: { value: unknown } | undefined;
+  private idle: Array<() => void> = [];
+
+  add(submit: () => Promise<unknown>): void {
+    this.waiting.push(submit);
+    if (this.lanes < SUBMITS_AT_ONCE) void this.lane();
+  }
+
+  /** Wait for every added submit; throws the first error. */
+  async done(): Promise<void> {
+    if (this.lanes > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.error) throw this.error.value;
+  }
+
+  private async lane(): Promise<void> {
+    this.lanes++;
+    try {
+      while (this.waiting.length && !this.error) {
+        try {
+          await this.waiting.shift()!();
+        } catch (err) {
+          this.error ??= { value: err };
+        }
+      }
+    } finally {
+      this.lanes--;
+      if (this.lanes === 0) for (const wake of this.idle.splice(0)) wake();
+    }
+  }
+}
+
 /** Put every chunk of a plan on the queue (each its own job). */
 export async function submitBulkPlan(queue: TrainingQueue, plan: BulkPlan): Promise<void> {
-  for (const chunk of plan.chunks) {
-    await queue.submit(chunkQueueKey(plan.id, chunk.index), plan.labelConfig, {
-      event: BULK_PREDICT_EVENT,
-      data: { ...chunk, total: plan.total } as unknown as Record<string, unknown>,
-      receivedAt: new Date().toISOString(),
-    });
-  }
+  const submitter = new ChunkSubmitter();
+  for (const chunk of plan.chunks) submitter.add(() => submitChunk(queue, chunk, plan.total, plan.labelConfig));
+  await submitter.done();
 }
 
 /** The chunk payload of a queue job, or undefined for a training job. */
@@ -312,7 +582,9 @@ function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
     const chunk = bulkChunkOf(j);
     if (!chunk) continue;
     project = chunk.project;
-    total = Number((j.events[0]!.data as { total?: number }).total ?? total);
+    // The sum of the chunks, not the payload's `total`: a plan submitted as it was listed carries
+    // Label Studio's count from when listing began.
+    total += chunk.taskIds.length;
     if (j.startedAt) started = Math.min(started, Date.parse(j.startedAt));
     if (j.status !== 'queued') any = true;
     if (j.status === 'finished') {

@@ -6,7 +6,7 @@ import { ModelRegistry } from '../server/model-registry.js';
 import { createStateStore } from '../state/create-state-store.js';
 import { createTrainingQueue } from '../training/create-training-queue.js';
 import { createJobProcessor } from '../training/run-training-job.js';
-import { bulkStatus, cancelBulk, planBulkPredict, submitBulkPlan, type BulkPredictSpec, type BulkStatus } from './bulk-predict.js';
+import { bulkStatus, cancelBulk, planAndSubmitBulk, type BulkPredictSpec, type BulkStatus } from './bulk-predict.js';
 
 /** Options of {@link runBulkPredict}. */
 export interface RunBulkPredictOptions {
@@ -66,8 +66,7 @@ export async function runBulkPredict(
           lease.release();
         }
       }
-      const plan = await planBulkPredict(client, spec, version, options.signal);
-      await submitBulkPlan(queue, plan);
+      const plan = await planAndSubmitBulk(queue, client, spec, version, options.signal);
       job = plan.id;
       out.write(`bulk job ${plan.id}: ${plan.total} tasks in ${plan.chunks.length} chunks (resume with --resume ${plan.id})\n`);
     }

@@ -95,7 +95,7 @@ interface DmFilterItem {
 
 /**
  * Start a Label Studio stand-in on an ephemeral port: `GET /api/projects/{id}/`, `GET /api/tasks/`
- * (page/page_size, `fields`, `view`, Data Manager `query` with `filter:tasks:total_annotations`,
+ * (page/page_size, `fields`, `include`, `view`, Data Manager `query` with `filter:tasks:total_annotations`,
  * `filter:tasks:predictions_model_versions` and `selectedItems`; 404 `{"detail":"Invalid page."}` past
  * the end), `POST /api/predictions/`, `POST /api/projects/{id}/import/predictions` (→ 201 `{created}`),
  * `POST /api/token/refresh/`. Wrong or missing credentials get LS's 401.
@@ -119,6 +119,9 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const labelConfigs = new Map<number, string>();
   // Tasks per project in id order (ids only grow), so a page does not scan every project's tasks.
   const byProject = new Map<number, StandInTask[]>();
+  // Predictions per project, kept as they are stored: a page of the whole project then does not count
+  // them task by task (a planning run reads 100 pages of a 100,000-task project).
+  const predictionsPerProject = new Map<number, number>();
   const faults: StandInFaults = { tooManyRequests: 0, retryAfterS: 0, serverErrors: 0, slowPageMs: 0 };
   const requests: string[] = [];
   const state = { refreshes: 0 };
@@ -133,18 +136,23 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       req.on('error', reject);
     });
-  const store = (p: Omit<StandInPrediction, 'id' | 'created_at'>): StandInPrediction => {
-    const full = { ...p, id: nextPredictionId++, created_at: new Date().toISOString() };
+  // `createdAt` once per request: a bulk import is one insert in Label Studio, and a date per item was
+  // most of the cost of storing 100,000 predictions.
+  const store = (p: Omit<StandInPrediction, 'id' | 'created_at'>, createdAt = new Date().toISOString()): StandInPrediction => {
+    const full: StandInPrediction = { task: p.task, project: p.project, result: p.result, score: p.score, model_version: p.model_version, id: nextPredictionId++, created_at: createdAt };
     predictions.push(full);
+    predictionsPerProject.set(full.project, (predictionsPerProject.get(full.project) ?? 0) + 1);
     const list = byTask.get(full.task) ?? [];
     list.push(full);
     byTask.set(full.task, list);
     return full;
   };
-  const taskJson = (t: StandInTask, fields: string) => {
+  const taskJson = (t: StandInTask, fields: string, include: string[] | undefined) => {
     const preds = byTask.get(t.id) ?? [];
     const base = { id: t.id, project: t.project, data: t.data, total_annotations: t.annotations.length, total_predictions: preds.length };
-    return fields === 'all' ? { ...base, annotations: t.annotations, predictions: preds } : base;
+    const full: Record<string, unknown> = fields === 'all' ? { ...base, annotations: t.annotations, predictions: preds } : base;
+    // LS's `include`: only the listed fields of each task.
+    return include ? Object.fromEntries(include.filter((k) => k in full).map((k) => [k, full[k]])) : full;
   };
   const matches = (t: StandInTask, items: DmFilterItem[]) =>
     items.every((f) => {
@@ -189,6 +197,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const page = Number(url.searchParams.get('page') ?? 1);
       const pageSize = Math.min(maxPageSize, Number(url.searchParams.get('page_size') ?? 100));
       const fields = url.searchParams.get('fields') ?? 'task_only';
+      const include = url.searchParams.get('include')?.split(',').map((f) => f.trim()).filter(Boolean);
       if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1) return json(res, 404, { detail: 'Invalid page.' });
       let list = byProject.get(project) ?? [];
       const viewId = url.searchParams.get('view');
@@ -216,10 +225,11 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const slice = list.slice((page - 1) * pageSize, page * pageSize);
       if (page > 1 && slice.length === 0) return json(res, 404, { detail: 'Invalid page.' });
       if (faults.slowPageMs > 0) await new Promise((r) => setTimeout(r, faults.slowPageMs));
-      const totalPredictions = list.reduce((n, t) => n + (byTask.get(t.id)?.length ?? 0), 0);
+      const totalPredictions =
+        list === byProject.get(project) ? (predictionsPerProject.get(project) ?? 0) : list.reduce((n, t) => n + (byTask.get(t.id)?.length ?? 0), 0);
       const totalAnnotations = list.reduce((n, t) => n + t.annotations.length, 0);
       return json(res, 200, {
-        tasks: slice.map((t) => taskJson(t, fields)),
+        tasks: slice.map((t) => taskJson(t, fields, include?.length ? include : undefined)),
         total: list.length,
         total_annotations: totalAnnotations,
         total_predictions: totalPredictions,
@@ -248,14 +258,18 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
         const task = tasks.get(Number(item.task));
         if (!task || task.project !== project) return json(res, 400, { detail: `Task ${String(item.task)} is not in project ${project}` });
       }
+      const createdAt = new Date().toISOString();
       for (const item of body as Array<Record<string, unknown>>) {
-        store({
-          task: Number(item.task),
-          project,
-          result: (item.result ?? []) as StandInPrediction['result'],
-          score: typeof item.score === 'number' ? item.score : null,
-          model_version: String(item.model_version ?? ''),
-        });
+        store(
+          {
+            task: Number(item.task),
+            project,
+            result: (item.result ?? []) as StandInPrediction['result'],
+            score: typeof item.score === 'number' ? item.score : null,
+            model_version: String(item.model_version ?? ''),
+          },
+          createdAt,
+        );
       }
       return json(res, 201, { created: body.length });
     }

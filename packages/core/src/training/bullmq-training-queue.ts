@@ -37,10 +37,15 @@ export interface BullmqTrainingQueueOptions {
   stalledIntervalMs?: number;
   /** Retries of a job whose worker died (BullMQ's maxStalledCount); then it fails. */
   maxStalledCount?: number;
+  /** Jobs submitted with `parallel` that one worker runs at once (default 2). */
+  parallelJobs?: number;
   logger?: Logger;
 }
 
 const now = () => new Date().toISOString();
+
+/** Jobs whose (settled) events listJobs keeps in memory. */
+const SETTLED_EVENTS_CACHE = 5000;
 
 /**
  * Submit: record the event in the project's backlog; once the backlog weighs `threshold`, move it into
@@ -96,11 +101,17 @@ export class BullmqTrainingQueue implements TrainingQueue {
   private readonly maxStalledCount: number;
   private readonly logger: Logger | undefined;
   private readonly queue: Queue;
+  /** Where `parallel` jobs (bulk chunks) wait: its worker takes several at once. */
+  private readonly parallelQueue: Queue;
+  private readonly parallelJobs: number;
   private readonly bullmq = loadBullmq();
   private readonly redisUrl: string;
-  private events: QueueEvents | undefined;
-  private worker: Worker | undefined;
+  private readonly events: QueueEvents[];
+  private readonly workers: Worker[] = [];
   private readonly running = new Map<string, AbortController>();
+  private readonly gate = new SharedExclusiveGate();
+  /** Events of jobs past `queued` (they no longer change), by job id. */
+  private readonly settledEvents = new Map<string, TrainingEvent[]>();
   private closing = false;
 
   constructor(options: BullmqTrainingQueueOptions) {
@@ -112,11 +123,18 @@ export class BullmqTrainingQueue implements TrainingQueue {
     this.maxStalledCount = options.maxStalledCount ?? 1;
     this.logger = options.logger;
     this.redis = connectRedis(options.redisUrl);
-    this.queue = new this.bullmq.Queue(this.queueName, { connection: connectRedis(options.redisUrl), prefix: `${this.prefix}:bull` });
+    const parallel = options.parallelJobs;
+    this.parallelJobs = parallel !== undefined && Number.isFinite(parallel) && parallel >= 1 ? Math.floor(parallel) : 2;
+    const bullPrefix = `${this.prefix}:bull`;
+    this.queue = new this.bullmq.Queue(this.queueName, { connection: connectRedis(options.redisUrl), prefix: bullPrefix });
+    this.parallelQueue = new this.bullmq.Queue(`${this.queueName}-parallel`, { connection: connectRedis(options.redisUrl), prefix: bullPrefix });
     // A job can fail without any worker's code running (stalled too often): mirror that into our hash.
-    this.events = new this.bullmq.QueueEvents(this.queueName, { connection: connectRedis(options.redisUrl), prefix: `${this.prefix}:bull` });
-    this.events.on('failed', ({ jobId, failedReason }) => {
-      void this.markFailedIfOpen(jobId, failedReason);
+    this.events = [this.queueName, `${this.queueName}-parallel`].map((name) => {
+      const events = new this.bullmq.QueueEvents(name, { connection: connectRedis(options.redisUrl), prefix: bullPrefix });
+      events.on('failed', ({ jobId, failedReason }) => {
+        void this.markFailedIfOpen(jobId, failedReason);
+      });
+      return events;
     });
   }
 
@@ -146,7 +164,8 @@ export class BullmqTrainingQueue implements TrainingQueue {
     )) as [string, number, number];
     if (!id) return { job: null, coalesced: false, pending: Number(pending) };
     if (joined === 0) {
-      await this.queue.add('train', { jobId: id, projectId }, { jobId: id, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
+      const queue = options.parallel ? this.parallelQueue : this.queue;
+      await queue.add('train', { jobId: id, projectId }, { jobId: id, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
     }
     const job = await this.getJob(id);
     if (!job) throw new Error(`training job ${id} vanished right after submit`);
@@ -155,6 +174,10 @@ export class BullmqTrainingQueue implements TrainingQueue {
 
   async getJob(id: string): Promise<TrainingJob | null> {
     const [hash, events] = await Promise.all([this.redis.hgetall(this.jobKey(id)), this.redis.lrange(`${this.jobKey(id)}:events`, 0, -1)]);
+    return this.toJob(hash, events.map((e) => JSON.parse(e) as TrainingEvent));
+  }
+
+  private toJob(hash: Record<string, string>, events: TrainingEvent[]): TrainingJob | null {
     if (!hash.id) return null;
     return {
       id: hash.id,
@@ -163,7 +186,7 @@ export class BullmqTrainingQueue implements TrainingQueue {
       progress: Number(hash.progress ?? 0),
       message: hash.message ?? null,
       labelConfig: hash.label_config ? hash.label_config : null,
-      events: events.map((e) => JSON.parse(e) as TrainingEvent),
+      events,
       attempts: Number(hash.attempts ?? 0),
       createdAt: hash.created_at ?? '',
       startedAt: hash.started_at ?? null,
@@ -176,8 +199,48 @@ export class BullmqTrainingQueue implements TrainingQueue {
 
   async listJobs(projectId?: string): Promise<TrainingJob[]> {
     const ids = await this.redis.zrange(`${this.prefix}:jobs`, 0, -1);
-    const jobs = (await Promise.all(ids.map((id) => this.getJob(id)))).filter((j): j is TrainingJob => j !== null);
-    return projectId === undefined ? jobs : jobs.filter((j) => j.projectId === projectId);
+    if (ids.length === 0) return [];
+    // Pipelined (one round trip for all hashes, one for the event lists still needed), not two
+    // commands per job: a bulk job has hundreds of chunk jobs and /job_status lists them on every poll.
+    // A job's events only grow while it is queued (SUBMIT_LUA joins queued jobs only), so the events of
+    // a started or ended job are read once and kept (a bounded cache; parsed events are shared).
+    const hashes = this.redis.pipeline();
+    for (const id of ids) hashes.hgetall(this.jobKey(id));
+    const hashReplies = (await hashes.exec()) ?? [];
+    const need: number[] = [];
+    const eventsOf: Array<TrainingEvent[] | undefined> = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const [err, hash] = hashReplies[i] ?? [null, {}];
+      if (err) throw err;
+      const status = (hash as Record<string, string>).status;
+      const cached = status !== undefined && status !== 'queued' ? this.settledEvents.get(ids[i]!) : undefined;
+      if (cached) eventsOf[i] = cached;
+      else need.push(i);
+    }
+    if (need.length) {
+      const lists = this.redis.pipeline();
+      for (const i of need) lists.lrange(`${this.jobKey(ids[i]!)}:events`, 0, -1);
+      const listReplies = (await lists.exec()) ?? [];
+      need.forEach((i, k) => {
+        const [err, raw] = listReplies[k] ?? [null, []];
+        if (err) throw err;
+        const events = (raw as string[]).map((e) => JSON.parse(e) as TrainingEvent);
+        eventsOf[i] = events;
+        const status = (hashReplies[i]?.[1] as Record<string, string> | undefined)?.status;
+        if (status !== undefined && status !== 'queued') this.rememberEvents(ids[i]!, events);
+      });
+    }
+    const jobs: TrainingJob[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const job = this.toJob(hashReplies[i]![1] as Record<string, string>, eventsOf[i] ?? []);
+      if (job && (projectId === undefined || job.projectId === projectId)) jobs.push(job);
+    }
+    return jobs;
+  }
+
+  private rememberEvents(id: string, events: TrainingEvent[]): void {
+    if (this.settledEvents.size >= SETTLED_EVENTS_CACHE) this.settledEvents.delete(this.settledEvents.keys().next().value!);
+    this.settledEvents.set(id, events);
   }
 
   async countJobs(): Promise<Partial<Record<JobStatus, number>>> {
@@ -207,95 +270,116 @@ export class BullmqTrainingQueue implements TrainingQueue {
     }
     await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:pending:${job.projectId}`, id);
     await this.queue.remove(id).catch(() => 0);
+    await this.parallelQueue.remove(id).catch(() => 0);
     await this.redis.hset(this.jobKey(id), 'status', 'failed', 'error', 'Training was canceled', 'finished_at', now());
     return true;
   }
 
   startWorker(processor: JobProcessor): void {
+    // Training jobs one at a time; parallel jobs (bulk chunks) several at once, in their own queue.
+    this.workers.push(this.createWorker(this.queueName, 1, true, processor), this.createWorker(`${this.queueName}-parallel`, this.parallelJobs, false, processor));
+  }
+
+  private createWorker(queueName: string, concurrency: number, exclusive: boolean, processor: JobProcessor): Worker {
     const { Worker, DelayedError } = this.bullmq;
-    this.worker = new Worker(
-      this.queueName,
-      async (bullJob: Job, token?: string) => {
-        const id = bullJob.id!;
-        const hash = await this.redis.hgetall(this.jobKey(id));
-        if (!hash.id || hash.status === 'finished' || hash.status === 'failed') return;
-        const projectId = hash.project_id!;
-        const lockKey = `${this.prefix}:running:${projectId}`;
-        const locked = (await this.redis.eval(LOCK_LUA, 1, lockKey, id, String(this.lockMs))) as number;
-        if (!locked) {
-          // Another job of this project runs elsewhere: look again shortly.
-          await bullJob.moveToDelayed(Date.now() + 1000, token);
+    const handle = async (bullJob: Job, token?: string): Promise<void> => {
+      const id = bullJob.id!;
+      const hash = await this.redis.hgetall(this.jobKey(id));
+      if (!hash.id || hash.status === 'finished' || hash.status === 'failed') return;
+      const projectId = hash.project_id!;
+      const lockKey = `${this.prefix}:running:${projectId}`;
+      const locked = (await this.redis.eval(LOCK_LUA, 1, lockKey, id, String(this.lockMs))) as number;
+      if (!locked) {
+        // Another job of this project runs elsewhere: look again shortly.
+        await bullJob.moveToDelayed(Date.now() + 1000, token);
+        throw new DelayedError();
+      }
+      // From here on, new events open a new waiting job instead of joining this one.
+      await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:pending:${projectId}`, id);
+      await this.redis.hset(this.jobKey(id), 'status', 'started', 'started_at', now(), 'progress', '0');
+      await this.redis.hincrby(this.jobKey(id), 'attempts', 1);
+      const job = (await this.getJob(id))!;
+      const abort = new AbortController();
+      this.running.set(id, abort);
+      const renew = setInterval(() => {
+        void (async () => {
+          await this.redis.eval(RENEW_LUA, 1, lockKey, id, String(this.lockMs));
+          if ((await this.redis.hget(this.jobKey(id), 'cancel_requested')) === '1') abort.abort(new JobCanceledError());
+        })().catch(() => {});
+      }, Math.max(100, Math.floor(this.lockMs / 3)));
+      this.logger?.info({ job: id, project: projectId, events: job.events.length, attempt: job.attempts }, 'Training job started');
+      try {
+        const outcome = await processor(job, {
+          signal: abort.signal,
+          progress: async (percent, message) => {
+            const p = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
+            await this.redis.hset(this.jobKey(id), 'progress', String(p), ...(message ? ['message', message] : []));
+            await bullJob.updateProgress(p).catch(() => {});
+            this.logger?.info({ job: id, project: projectId, progress: p, message }, 'Training progress');
+          },
+        });
+        await this.redis.hset(
+          this.jobKey(id),
+          'status',
+          'finished',
+          'progress',
+          '100',
+          'finished_at',
+          now(),
+          'model_version',
+          outcome.modelVersion ?? '',
+          'result',
+          JSON.stringify(outcome.result ?? null),
+        );
+        this.logger?.info({ job: id, project: projectId, model_version: outcome.modelVersion }, 'Training job finished');
+      } catch (err) {
+        if (abort.signal.aborted && !(abort.signal.reason instanceof JobCanceledError)) {
+          // Shutdown: hand the job back to the queue for another worker.
+          await this.redis.hset(this.jobKey(id), 'status', 'queued', 'message', 'requeued: the worker shut down during training');
+          await this.redis.hincrby(this.jobKey(id), 'attempts', -1);
+          await bullJob.moveToDelayed(Date.now() + 100, token);
           throw new DelayedError();
         }
-        // From here on, new events open a new waiting job instead of joining this one.
-        await this.redis.eval(DEL_IF_LUA, 1, `${this.prefix}:pending:${projectId}`, id);
-        await this.redis.hset(this.jobKey(id), 'status', 'started', 'started_at', now(), 'progress', '0');
-        await this.redis.hincrby(this.jobKey(id), 'attempts', 1);
-        const job = (await this.getJob(id))!;
-        const abort = new AbortController();
-        this.running.set(id, abort);
-        const renew = setInterval(() => {
-          void (async () => {
-            await this.redis.eval(RENEW_LUA, 1, lockKey, id, String(this.lockMs));
-            if ((await this.redis.hget(this.jobKey(id), 'cancel_requested')) === '1') abort.abort(new JobCanceledError());
-          })().catch(() => {});
-        }, Math.max(100, Math.floor(this.lockMs / 3)));
-        this.logger?.info({ job: id, project: projectId, events: job.events.length, attempt: job.attempts }, 'Training job started');
+        const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        await this.redis.hset(this.jobKey(id), 'status', 'failed', 'finished_at', now(), 'error', message);
+        this.logger?.error({ job: id, project: projectId, err }, 'Training job failed; the previous version keeps serving');
+      } finally {
+        clearInterval(renew);
+        this.running.delete(id);
+        await this.redis.eval(DEL_IF_LUA, 1, lockKey, id).catch(() => 0);
+      }
+    };
+    const worker = new Worker(
+      queueName,
+      async (bullJob: Job, token?: string) => {
+        // A training job publishes its version into the model instances this process's chunks predict
+        // with: in one process, training never overlaps parallel jobs (which may overlap each other).
+        const leave = await this.gate.enter(exclusive);
         try {
-          const outcome = await processor(job, {
-            signal: abort.signal,
-            progress: async (percent, message) => {
-              const p = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
-              await this.redis.hset(this.jobKey(id), 'progress', String(p), ...(message ? ['message', message] : []));
-              await bullJob.updateProgress(p).catch(() => {});
-              this.logger?.info({ job: id, project: projectId, progress: p, message }, 'Training progress');
-            },
-          });
-          await this.redis.hset(
-            this.jobKey(id),
-            'status',
-            'finished',
-            'progress',
-            '100',
-            'finished_at',
-            now(),
-            'model_version',
-            outcome.modelVersion ?? '',
-            'result',
-            JSON.stringify(outcome.result ?? null),
-          );
-          this.logger?.info({ job: id, project: projectId, model_version: outcome.modelVersion }, 'Training job finished');
-        } catch (err) {
-          if (abort.signal.aborted && !(abort.signal.reason instanceof JobCanceledError)) {
-            // Shutdown: hand the job back to the queue for another worker.
-            await this.redis.hset(this.jobKey(id), 'status', 'queued', 'message', 'requeued: the worker shut down during training');
-            await this.redis.hincrby(this.jobKey(id), 'attempts', -1);
+          if (this.closing) {
             await bullJob.moveToDelayed(Date.now() + 100, token);
             throw new DelayedError();
           }
-          const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-          await this.redis.hset(this.jobKey(id), 'status', 'failed', 'finished_at', now(), 'error', message);
-          this.logger?.error({ job: id, project: projectId, err }, 'Training job failed; the previous version keeps serving');
+          return await handle(bullJob, token);
         } finally {
-          clearInterval(renew);
-          this.running.delete(id);
-          await this.redis.eval(DEL_IF_LUA, 1, lockKey, id).catch(() => 0);
+          leave();
         }
       },
       {
         connection: connectRedis(this.redisUrl),
         prefix: `${this.prefix}:bull`,
-        concurrency: 1,
+        concurrency,
         lockDuration: this.lockMs,
         stalledInterval: this.stalledIntervalMs,
         maxStalledCount: this.maxStalledCount,
       },
     );
-    this.worker.on('stalled', (jobId) => {
+    worker.on('stalled', (jobId) => {
       this.logger?.warn({ job: jobId }, 'Training job stalled (its worker died); it will run again');
       void this.redis.hset(this.jobKey(jobId), 'status', 'queued', 'message', 'requeued: the worker stopped during training').catch(() => {});
     });
-    this.worker.on('error', (err) => this.logger?.error({ err }, 'Training worker error'));
+    worker.on('error', (err) => this.logger?.error({ err }, 'Training worker error'));
+    return worker;
   }
 
   private async markFailedIfOpen(id: string, reason: string): Promise<void> {
@@ -318,9 +402,41 @@ export class BullmqTrainingQueue implements TrainingQueue {
     if (this.closing) return;
     this.closing = true;
     for (const abort of this.running.values()) abort.abort(new Error('shutdown'));
-    await this.worker?.close();
-    await this.events?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(this.events.map((e) => e.close()));
     await this.queue.close();
+    await this.parallelQueue.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/**
+ * Shared (parallel jobs) or exclusive (training) entry, writer-preferring: once a training job waits,
+ * new parallel jobs wait behind it, so a steady stream of chunks cannot starve it.
+ */
+class SharedExclusiveGate {
+  private shared = 0;
+  private exclusive = false;
+  private exclusiveWaiting = 0;
+  private waiters: Array<() => void> = [];
+
+  async enter(exclusive: boolean): Promise<() => void> {
+    if (exclusive) this.exclusiveWaiting++;
+    while (exclusive ? this.exclusive || this.shared > 0 : this.exclusive || this.exclusiveWaiting > 0) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    if (exclusive) {
+      this.exclusiveWaiting--;
+      this.exclusive = true;
+    } else this.shared++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (exclusive) this.exclusive = false;
+      else this.shared--;
+      // Everyone waiting looks again; the loop above decides who goes.
+      for (const wake of this.waiters.splice(0)) wake();
+    };
   }
 }

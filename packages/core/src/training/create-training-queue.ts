@@ -24,6 +24,7 @@ export function createTrainingQueue(
         redisUrl: config.redisUrl,
         lockMs: env.LSML_JOB_LEASE_MS ? Number(env.LSML_JOB_LEASE_MS) : undefined,
         stalledIntervalMs: env.LSML_JOB_STALLED_INTERVAL_MS ? Number(env.LSML_JOB_STALLED_INTERVAL_MS) : undefined,
+        parallelJobs: env.LSML_PARALLEL_JOBS ? Number(env.LSML_PARALLEL_JOBS) : undefined,
         logger,
       });
     default:

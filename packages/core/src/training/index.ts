@@ -23,6 +23,7 @@ export {
   chunkQueueKey,
   listBulkStatuses,
   planBulkPredict,
+  planAndSubmitBulk,
   planForTaskIds,
   runBulkChunk,
   submitBulkPlan,

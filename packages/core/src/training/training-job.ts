@@ -52,6 +52,12 @@ export interface SubmitOptions {
    * then the event is kept in the project's backlog, and the next job gets every backlogged event.
    */
   threshold?: number;
+  /**
+   * A short job independent of every other (a bulk prediction chunk): a worker may run several side by
+   * side (BullMQ: `LSML_PARALLEL_JOBS`, default 2), so the model is not idle while one chunk finishes
+   * and the next starts. Training jobs run one at a time. The embedded queue runs every job in turn.
+   */
+  parallel?: boolean;
 }
 
 /** What {@link TrainingQueue.submit} did with the event. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bulkStatus, cancelBulk, planBulkPredict, submitBulkPlan } from '../../bulk/bulk-predict.js';
+import { bulkStatus, cancelBulk, planAndSubmitBulk } from '../../bulk/bulk-predict.js';
 import { LabelStudioClient } from '../../label-studio/label-studio-client.js';
 import { HttpError } from '../http-errors.js';
 import { parseBody } from '../request-schemas.js';
@@ -28,12 +28,13 @@ export function jobsPredictRoute(ctx: RouteContext, env: NodeJS.ProcessEnv = pro
     const body = parseBody(jobsPredictSchema, req.body);
     client ??= new LabelStudioClient({ env });
     const project = Number(body.project);
-    const plan = await planBulkPredict(
+    // Chunks go on the queue as their pages are read (workers start meanwhile); answered once all are.
+    const plan = await planAndSubmitBulk(
+      ctx.trainingQueue,
       client,
       { project, view: body.view === undefined ? undefined : Number(body.view), onlyMissing: body.only_missing, batch: body.batch, chunkSize: body.chunk_size, labelConfig: body.label_config },
       body.only_missing ? await currentVersion(ctx, String(project), body.label_config) : undefined,
     );
-    await submitBulkPlan(ctx.trainingQueue, plan);
     ctx.logger.info({ job: plan.id, project, total: plan.total, chunks: plan.chunks.length }, 'Bulk prediction job queued');
     return jsonReply(201, { job: plan.id, job_status: 'queued', project, total: plan.total, chunks: plan.chunks.length });
   };
