@@ -1,5 +1,6 @@
 // backend({ runtime, head }): the class `lsml start` serves, built from the two halves of the contract.
 import { LsmlError, TaskInputError } from '../errors.js';
+import { SLICE_MS, yieldToEventLoop } from '../event-loop.js';
 import { LabelStudioMLBase, type BackendClass, type PredictOptions } from '../model/label-studio-ml-base.js';
 import { ModelResponse, serializePrediction, type SerializedPrediction } from '../protocol/model-response.js';
 import type { Annotation, PredictionValue, Task, WebhookData, WebhookEvent } from '../protocol/types.js';
@@ -156,7 +157,7 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
         } else {
           inputs[i] = r;
         }
-        if ((i & 15) === 15 && performance.now() - slice > YIELD_EVERY_MS) {
+        if ((i & 15) === 15 && performance.now() - slice > SLICE_MS) {
           await yieldToEventLoop();
           slice = performance.now();
         }
@@ -186,7 +187,7 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
                 ? serializePrediction(p[0] as PredictionValue, index)
                 : p.map((q, j) => serializePrediction(q, index, j))
               : serializePrediction(p, index);
-        if ((i & 15) === 15 && performance.now() - slice > YIELD_EVERY_MS) {
+        if ((i & 15) === 15 && performance.now() - slice > SLICE_MS) {
           await yieldToEventLoop();
           slice = performance.now();
         }
@@ -289,11 +290,19 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
       const bound = this.boundHead;
       const byTask = new Map<string, { task: Task; labels: readonly string[] }>();
       const keys = await this.exampleKeys();
-      const values = keys.length > 0 ? await this.store.getMany(this.projectId, keys) : [];
-      for (const raw of values) {
-        if (!raw) continue;
-        const stored = JSON.parse(raw) as StoredExample;
-        byTask.set(String(stored.task.id), { task: stored.task as Task, labels: stored.labels });
+      // Read and parsed a page at a time with yields between: training runs in the server process, and
+      // 500 stored mails read in one go held the event loop for several ms.
+      let slice = performance.now();
+      for (let start = 0; start < keys.length; start += EXAMPLE_PAGE) {
+        for (const raw of await this.store.getMany(this.projectId, keys.slice(start, start + EXAMPLE_PAGE))) {
+          if (!raw) continue;
+          const stored = JSON.parse(raw) as StoredExample;
+          byTask.set(String(stored.task.id), { task: stored.task as Task, labels: stored.labels });
+        }
+        if (performance.now() - slice > SLICE_MS) {
+          await yieldToEventLoop();
+          slice = performance.now();
+        }
       }
       // The job's own events, only when the store cannot list keys (a custom StateStore without keys()):
       // otherwise the stored examples are the truth, and replaying the job's events would bring back
@@ -376,16 +385,14 @@ export function backend<K extends InputKind, O extends OutputKind>(options: Back
   return RuntimeBackend;
 }
 
-/** Milliseconds of per-task work (inputs, predictions) between two yields to the event loop. */
-const YIELD_EVERY_MS = 4;
+
+/** Stored examples read per store call while gathering training data. */
+const EXAMPLE_PAGE = 50;
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 function toArray<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];

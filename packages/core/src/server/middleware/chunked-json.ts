@@ -7,8 +7,8 @@
 // key) falls back to `JSON.parse` of the whole text, so results and error messages stay exactly
 // those of `JSON.parse`.
 
-/** Milliseconds of synchronous work between two yields to the event loop. */
-const SLICE_MS = 4;
+import { SLICE_MS, yieldToEventLoop } from '../../event-loop.js';
+
 /** Arrays smaller than this (bytes) are parsed with the skeleton. */
 const BIG_ARRAY_BYTES = 64 * 1024;
 
@@ -21,10 +21,6 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-/** Let timers and I/O (other requests) run. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Byte spans of one top-level array value and of its elements. */
 interface ArraySpan {

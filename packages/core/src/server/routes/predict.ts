@@ -10,10 +10,8 @@ import { parsePredictBody } from '../request-schemas.js';
 import { getModel, projectIdOf, type RouteContext } from '../route-context.js';
 import type { ModelLease } from '../model-registry.js';
 import { jsonReply, rawJsonReply, type RouteHandler } from '../route-types.js';
-import { yieldToEventLoop } from '../middleware/chunked-json.js';
+import { SLICE_MS, yieldToEventLoop } from '../../event-loop.js';
 
-/** Milliseconds of synchronous work (validation, serialisation) between two yields to the event loop. */
-const SLICE_MS = 4;
 /** Answers with more results than this are serialised in slices. */
 const SLICED_REPLY_RESULTS = 1000;
 /** Answers with more results than this are checked against the label config in slices. */
