@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Test files run side by side on shared cores: model threads keep normal priority here, so a busy
+    // runner cannot starve them into timeouts (thread-pool.test.ts checks the priority itself).
+    env: { LSML_THREAD_NICE: '0' },
   },
 });

@@ -12,7 +12,7 @@ import { TFJS_RUNTIME_DEFAULTS, type TfjsRuntimeSettings } from './settings.js';
 import { loadTextModel, saveTextModel, sharedTextModel } from './text-model-files.js';
 import { classifyTexts, trainTextModel, type TextModel, type TextTrainConfig, type TextTrainMetrics } from './text-model.js';
 import { DEFAULT_VECTORIZER_CONFIG, HashedNgramVectorizer, type TextVectorizerConfig } from './text-vectorizer.js';
-import type { PredictTask, TrainTask } from './text-worker.js';
+import type { PredictTask, SaveTask, TrainTask } from './text-worker.js';
 
 /** The runtime `tfjsRuntime` returns: text in, class scores out, trainable. */
 export type TfjsTextRuntime = TrainableRuntime<'text', 'classes'>;
@@ -223,6 +223,11 @@ class TextClassifierRuntime implements TfjsTextRuntime {
   async save(dir: string): Promise<void> {
     const model = this.model;
     if (!model) throw new TfjsError('not_loaded', 'Nothing to save: the TF.js text classifier has not been trained or restored');
+    if (!this.pool && this.threads !== 0) this.pool = acquirePool(this.threads);
+    if (this.pool) {
+      await this.onWorker<true>(this.pool, 'save', { model, dir } satisfies SaveTask, undefined);
+      return;
+    }
     await initTfjs({ backend: this.settings.backend });
     await saveTextModel(model, dir);
   }
@@ -241,7 +246,7 @@ class TextClassifierRuntime implements TfjsTextRuntime {
   }
 
   /** Run `name` of text-worker on the pool: aborts reject with the signal's reason, crashes with `worker_failed`. */
-  private async onWorker<T>(pool: ThreadPool, name: 'predict' | 'train', input: PredictTask | TrainTask, signal: AbortSignal | undefined): Promise<T> {
+  private async onWorker<T>(pool: ThreadPool, name: 'predict' | 'train' | 'save', input: PredictTask | TrainTask | SaveTask, signal: AbortSignal | undefined): Promise<T> {
     try {
       return await pool.run<T>(input, { name, signal });
     } catch (err) {

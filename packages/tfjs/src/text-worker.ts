@@ -34,3 +34,23 @@ export interface TrainTask {
 export function train(task: TrainTask): { model: TextModel; metrics: TextTrainMetrics } {
   return trainTextModel(task.texts, task.targets, task.labels, task.vectorizer, task.config, task.previous);
 }
+
+/** Input of `save`. */
+export interface SaveTask {
+  readonly model: TextModel;
+  readonly dir: string;
+}
+
+/**
+ * Write a trained model as a TF.js Layers folder (`saveTextModel`) here rather than on the event loop:
+ * building the weight tensor (dims × labels floats, 2 MB at 2^18 buckets) and serialising the files
+ * held the server's event loop for tens of ms when a training job finished. The cpu backend is enough
+ * for setting weights and writing them, and needs no wasm in this thread.
+ */
+export async function save({ model, dir }: SaveTask): Promise<true> {
+  const [{ initTfjs }, { saveTextModel }] = await Promise.all([import('./platform.js'), import('./text-model-files.js')]);
+  await initTfjs({ backend: 'cpu' });
+  await saveTextModel(model, dir);
+  return true;
+}
+

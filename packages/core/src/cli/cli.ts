@@ -108,6 +108,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--kwargs <key=value...>', 'same as --with'))
     .addOption(new Option('-d, --debug', 'show stack traces for CLI errors'))
     .action(async (file: string, flags: { modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string; with?: string[]; kwargs?: string[] }) => {
+      threadsAtProcessPriority();
       const ModelClass = await loadModel(file, flags);
       await runWorker(ModelClass, {
         modelDir: flags.modelDir,
@@ -141,6 +142,7 @@ export function buildProgram(): Command {
         file: string,
         flags: { project: string; view?: string; onlyMissing?: boolean; batch?: string; chunkSize?: string; resume?: string; work: boolean; modelDir?: string; queue?: string; redisUrl?: string; cacheType?: string; logLevel?: string; with?: string[] },
       ) => {
+        threadsAtProcessPriority();
         const ModelClass = await loadModel(file, flags);
         const int = (v: string | undefined, name: string) => {
           if (v === undefined) return undefined;
@@ -163,6 +165,15 @@ export function buildProgram(): Command {
   program.addCommand(createCommand('create'));
 
   return program;
+}
+
+/**
+ * `lsml worker` and `lsml predict` answer no requests: their worker threads (the model's) keep the
+ * process's priority instead of yielding the CPU to an event loop that has nothing to serve. An explicit
+ * LSML_THREAD_NICE still wins.
+ */
+function threadsAtProcessPriority(): void {
+  process.env.LSML_THREAD_NICE ??= '0';
 }
 
 function parsePort(value: string): number {

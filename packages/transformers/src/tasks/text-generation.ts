@@ -37,6 +37,11 @@ function isGenerationResult(v: unknown): v is { generated_text: unknown } {
   return typeof v === 'object' && v !== null && 'generated_text' in v;
 }
 
+/** Whether one pipeline output item carries a generated text. */
+function hasText(output: unknown): boolean {
+  return isGenerationResult(Array.isArray(output) ? output[0] : output);
+}
+
 /** The first generated text of one pipeline output item (`[{generated_text}]` or `{generated_text}`). */
 function firstText(output: unknown): string {
   const first = Array.isArray(output) ? output[0] : output;
@@ -69,7 +74,11 @@ export async function generateTexts(loaded: LoadedPipeline, items: GenerationIte
       continue;
     }
     const result = (await loaded.pipe(prompts, { ...params, return_full_text: false })) as unknown[];
-    indexes.forEach((itemIndex, k) => (out[itemIndex] = firstText(result[k])));
+    for (const [k, itemIndex] of indexes.entries()) {
+      // transformers.js v3 now and then answers `[]` for one prompt of a batch (seen with tiny-gpt2 at
+      // batch sizes 22, 23, 26, 39): that prompt is generated again on its own instead of failing the batch.
+      out[itemIndex] = hasText(result[k]) ? firstText(result[k]) : firstText(await loaded.pipe(prompts[k], { ...params, return_full_text: false }));
+    }
   }
   return out;
 }
