@@ -377,6 +377,32 @@ describe('lsml predict (CLI, embedded queue)', () => {
       });
     });
 
+  // A real pseudo-terminal from util-linux's `script` (Debian: bsdutils, always installed): stderr is a TTY.
+  it.runIf(fs.existsSync('/usr/bin/script'))('draws a progress bar on a terminal, redrawn in place, ending on its own line', async () => {
+    seedProject(ls, 11, 600);
+    const env = { LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token', BULK_DELAY_MS: '5' };
+    const command = [process.execPath, CLI, 'predict', fixture, '--project', '11', '--chunk-size', '100', '--batch', '20', '--model-dir', tmp()]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('/usr/bin/script', ['-q', '-e', '-c', command, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+      child.once('exit', (c) => resolve({ code: c, out: text }));
+    });
+    expect(code).toBe(0);
+    // Redrawn with a carriage return, never as one progress line per update.
+    const bars = [...out.matchAll(/\r\[([#.]{30})\] (\d+)\/600 \([\d.]+%\)/g)];
+    expect(bars.length).toBeGreaterThan(0);
+    expect(bars.at(-1)![1]).toBe('#'.repeat(30));
+    expect(bars.at(-1)![2]).toBe('600');
+    expect(out).toMatch(/\] 600\/600 \(100\.0%\)[^\r\n]*\r?\n/);
+    // Every display is a redraw: none starts on a fresh line (as the progress lines of a pipe do).
+    expect([...out.matchAll(/\[[#.]{30}\] \d+\/600/g)].length).toBe(bars.length);
+    expectExactlyOne(ls, 11, '0.0.1');
+  }, 120_000);
+
   it('shows progress lines, survives kill -9 and resumes: exactly one prediction per task', async () => {
     seedProject(ls, 9, 2000);
     const modelDir = tmp();
