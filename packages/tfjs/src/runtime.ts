@@ -125,8 +125,14 @@ class TextClassifierRuntime implements TfjsTextRuntime {
       this.model = sharedTextModel(await loadTextModel(this.settings.model, this.settings.modelRequest));
       options.logger?.info({ model: String(this.settings.model), labels: this.model.labels }, 'Loaded TF.js text classifier');
     }
-    if (this.threads !== 0) this.pool ??= acquirePool(this.threads);
+    this.threadPool();
     return this.info();
+  }
+
+  /** The shared worker pool (taken on first use), or null with `threads: 0` (everything on the event loop). */
+  private threadPool(): ThreadPool | null {
+    if (this.threads !== 0) this.pool ??= acquirePool(this.threads);
+    return this.pool;
   }
 
   private info(): RuntimeInfo {
@@ -199,8 +205,7 @@ class TextClassifierRuntime implements TfjsTextRuntime {
     await options.onProgress?.(0, `training on ${texts.length} examples`);
     const warm = (this.settings.warmStart ?? TFJS_RUNTIME_DEFAULTS.warmStart) ? this.model : null;
     const task: TrainTask = { texts, targets: Int32Array.from(targets), labels, vectorizer: this.vectorizer, config: this.train_, previous: warm };
-    if (!this.pool && this.threads !== 0) this.pool = acquirePool(this.threads);
-    const pool = this.pool;
+    const pool = this.threadPool();
     let result: { model: TextModel; metrics: TextTrainMetrics };
     if (pool) {
       result = await this.onWorker(pool, 'train', task, options.signal);
@@ -223,9 +228,9 @@ class TextClassifierRuntime implements TfjsTextRuntime {
   async save(dir: string): Promise<void> {
     const model = this.model;
     if (!model) throw new TfjsError('not_loaded', 'Nothing to save: the TF.js text classifier has not been trained or restored');
-    if (!this.pool && this.threads !== 0) this.pool = acquirePool(this.threads);
-    if (this.pool) {
-      await this.onWorker<true>(this.pool, 'save', { model, dir } satisfies SaveTask, undefined);
+    const pool = this.threadPool();
+    if (pool) {
+      await this.onWorker<true>(pool, 'save', { model, dir } satisfies SaveTask, undefined);
       return;
     }
     await initTfjs({ backend: this.settings.backend });

@@ -38,7 +38,6 @@ export interface ModelRegistryStats {
 }
 
 interface Entry<T> {
-  readonly key: string;
   readonly projectId: string;
   readonly labelConfig: string | null;
   readonly instance: Promise<T>;
@@ -62,9 +61,11 @@ interface Entry<T> {
  * may run for `LSML_PREDICT_TIMEOUT_MS` and a training job for much longer.
  */
 export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
+  /**
+   * Each project's serving entry: a new config replaces it, so one per project. Looked up by project and
+   * its config compared, not hashed (a label config is kilobytes, hashed on every request otherwise).
+   */
   private readonly entries = new Map<string, Entry<T>>();
-  /** Each project's serving entry (a new config replaces it), for lookups that compare configs instead of hashing them. */
-  private readonly byProject = new Map<string, Entry<T>>();
   private clock = 0;
   /** Dropped entries whose dispose is waiting on leases (or running). */
   private readonly retiring = new Set<Entry<T>>();
@@ -107,7 +108,7 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
    */
   tryAcquire(projectId: string, labelConfig: string | null | undefined): ModelLease<T> | undefined {
     if (this.closed) return undefined;
-    const entry = this.byProject.get(projectId);
+    const entry = this.entries.get(projectId);
     if (!entry || entry.created === undefined || entry.dropped) return undefined;
     if (labelConfig != null && labelConfig !== entry.labelConfig) return undefined;
     entry.lastUsed = ++this.clock;
@@ -167,12 +168,11 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
   }
 
   private entryFor(projectId: string, labelConfig: string | null | undefined): Entry<T> {
-    const current = this.byProject.get(projectId);
+    const current = this.entries.get(projectId);
     if (current && !current.dropped && (labelConfig == null || labelConfig === current.labelConfig)) {
       current.lastUsed = ++this.clock;
       return current;
     }
-    const key = `${projectId}\u0000${labelConfig ?? ''}`;
     const instance = this.ModelClass.create({
       projectId,
       labelConfig: labelConfig ?? null,
@@ -180,19 +180,17 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
       logger: this.options.logger,
       scheduler: this.options.scheduler,
     });
-    const entry: Entry<T> = { key, projectId, labelConfig: labelConfig ?? null, instance, created: undefined, lastUsed: ++this.clock, leases: 0, dropped: false, disposed: false };
+    const entry: Entry<T> = { projectId, labelConfig: labelConfig ?? null, instance, created: undefined, lastUsed: ++this.clock, leases: 0, dropped: false, disposed: false };
     // A new config replaces the project's instance.
     if (current) this.drop(current);
-    this.entries.set(key, entry);
-    this.byProject.set(projectId, entry);
+    this.entries.set(projectId, entry);
     instance.then(
       (model) => {
         entry.created = model;
       },
       () => {
         // A failed creation is not cached; there is nothing to dispose.
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-        if (this.byProject.get(projectId) === entry) this.byProject.delete(projectId);
+        if (this.entries.get(projectId) === entry) this.entries.delete(projectId);
         entry.dropped = true;
         entry.disposed = true;
         this.retiring.delete(entry);
@@ -212,8 +210,7 @@ export class ModelRegistry<T extends LabelStudioMLBase = LabelStudioMLBase> {
   }
 
   private drop(entry: Entry<T>): void {
-    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
-    if (this.byProject.get(entry.projectId) === entry) this.byProject.delete(entry.projectId);
+    if (this.entries.get(entry.projectId) === entry) this.entries.delete(entry.projectId);
     if (entry.dropped) return;
     entry.dropped = true;
     if (entry.leases === 0) this.dispose(entry);

@@ -90,7 +90,7 @@ async function runPrediction(
   };
   const raw = await model.predict(tasks, options);
   const results = normalizePredictions(raw, version);
-  const failures = results.length > SLICED_CHECK_RESULTS ? await checkPredictionsYielding(model, results, strict, logger) : checkPredictions(model, results, 0, strict, logger);
+  const failures = await checkPredictions(model, results, strict, logger);
   if (failures) metrics.validationWarnings.inc(failures);
   return { results, version };
 }
@@ -123,12 +123,36 @@ class LazyAbortController {
 /**
  * Check every prediction against the label config before it leaves (§5.4 step 5: one invalid
  * prediction makes Label Studio drop the whole batch). Default: log a warning naming region and field;
- * strict mode: fail the request. Returns the count of invalid predictions. `from`..`to` bounds the
- * results checked (the yielding form checks a slice at a time).
+ * strict mode: fail the request. Returns the count of invalid predictions. Answers of over
+ * SLICED_CHECK_RESULTS results are checked a slice at a time (20,000 take long enough to stall /health).
  */
-function checkPredictions(model: LabelStudioMLBase, results: unknown[], from: number, strict: boolean, logger: Logger, to = results.length, problems: string[] = []): number {
+async function checkPredictions(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): Promise<number> {
   const li = model.labelInterface;
   if (!li) return 0;
+  const problems: string[] = [];
+  let failures = 0;
+  if (results.length <= SLICED_CHECK_RESULTS) {
+    failures = checkRange(li, results, 0, results.length, problems);
+  } else {
+    let slice = performance.now();
+    for (let i = 0; i < results.length; i += 16) {
+      failures += checkRange(li, results, i, Math.min(results.length, i + 16), problems);
+      if (performance.now() - slice > SLICE_MS) {
+        await yieldToEventLoop();
+        slice = performance.now();
+      }
+    }
+  }
+  if (problems.length === 0) return failures;
+  if (strict) {
+    throw new HttpError(500, `Prediction failed validation against the label config: ${problems.slice(0, 20).join('; ')}`);
+  }
+  logger.warn({ project: model.projectId, problems: problems.slice(0, 20), count: problems.length }, 'Prediction does not match the label config; Label Studio will reject this batch');
+  return failures;
+}
+
+/** Validate `results[from..to)`, appending a line per problem; returns the count of invalid predictions. */
+function checkRange(li: NonNullable<LabelStudioMLBase['labelInterface']>, results: unknown[], from: number, to: number, problems: string[]): number {
   let failures = 0;
   for (let i = from; i < to; i++) {
     const entry = results[i];
@@ -141,31 +165,6 @@ function checkPredictions(model: LabelStudioMLBase, results: unknown[], from: nu
       failures++;
       const where = Array.isArray(entry) ? `results[${i}][${j}]` : `results[${i}]`;
       for (const e of errors) problems.push(`${where}.${e.path}: ${e.message}`);
-    }
-  }
-  if (to === results.length) reportProblems(model, problems, strict, logger);
-  return failures;
-}
-
-/** The end of a check: strict mode fails the request, else one warning for the whole answer. */
-function reportProblems(model: LabelStudioMLBase, problems: string[], strict: boolean, logger: Logger): void {
-  if (problems.length === 0) return;
-  if (strict) {
-    throw new HttpError(500, `Prediction failed validation against the label config: ${problems.slice(0, 20).join('; ')}`);
-  }
-  logger.warn({ project: model.projectId, problems: problems.slice(0, 20), count: problems.length }, 'Prediction does not match the label config; Label Studio will reject this batch');
-}
-
-/** {@link checkPredictions} a few ms at a time: 20,000 predictions take long enough to stall /health. */
-async function checkPredictionsYielding(model: LabelStudioMLBase, results: unknown[], strict: boolean, logger: Logger): Promise<number> {
-  const problems: string[] = [];
-  let failures = 0;
-  let slice = performance.now();
-  for (let i = 0; i < results.length; i += 16) {
-    failures += checkPredictions(model, results, i, strict, logger, Math.min(results.length, i + 16), problems);
-    if (performance.now() - slice > SLICE_MS) {
-      await yieldToEventLoop();
-      slice = performance.now();
     }
   }
   return failures;
