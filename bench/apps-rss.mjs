@@ -3,12 +3,16 @@
 // annotations, inference in its worker threads), ner (tiny-bert-ner), gpt2-generator (tiny-gpt2, 4 new
 // tokens), substring-matcher (interactive predictions with the annotator's selection as context).
 // 10,000 predictions = 1,000 /predict requests of 10 tasks at 4 connections, after a warm-up of 200
-// requests. RSS is sampled every 100 ms; as in bench/load.mjs growth compares the peak over the last
-// 40 % of the run with the peak over the first 40 % (single readings fall anywhere on the GC sawtooth).
+// requests. Growth is the RSS the server keeps: read after full garbage collections (bench-only preload
+// bench/fixtures/gc-on-signal.mjs, SIGUSR2) once after the warm-up and once after the 10,000 predictions.
+// Peaks are not the measure here: the apps on transformers.js make old-space garbage whose collection
+// period (5–20 s) is as long as the run, so "peak of the last 40 % vs the first 40 %" read the phase of
+// one sawtooth — ner read +11 % over 10,000 predictions and −10 % over 50,000 with the same code. The
+// peak series and that ratio are still printed, as information.
 // Usage (after `npx turbo run build`): node bench/apps-rss.mjs [--only text-classifier,ner]
 import fs from 'node:fs';
 import path from 'node:path';
-import { cannon, json, printSummary, root, rssKb, startLsml } from './lib.mjs';
+import { cannon, GC_ON_SIGNAL, json, printSummary, root, rssAfterGc, rssKb, startLsml } from './lib.mjs';
 
 const PREDICTIONS = Number(process.env.APPS_RSS_PREDICTIONS ?? 10_000);
 const TASKS_PER_REQUEST = 10;
@@ -76,7 +80,7 @@ const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
 const mb = (kb) => Number((kb / 1024).toFixed(1));
 const rows = [];
 for (const app of APPS.filter((a) => !only || only.has(a.name))) {
-  const s = await startLsml(path.join(root, app.model), { env: app.env });
+  const s = await startLsml(path.join(root, app.model), { env: app.env, nodeArgs: GC_ON_SIGNAL });
   try {
     const post = async (route, body) => {
       const res = await fetch(s.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -94,7 +98,7 @@ for (const app of APPS.filter((a) => !only || only.has(a.name))) {
     // A generous client timeout: under a loaded machine a slow answer is not what this measures.
     const request = { url: `${s.url}/predict`, connections: 4, timeout: 60, ...json(body) };
     await cannon({ ...request, amount: 200 }); // warm-up: JIT, sessions, buffers
-    const afterWarmup = rssKb(s.child.pid);
+    const afterWarmup = await rssAfterGc(s.child.pid);
     const peaks = [];
     let errors = 0;
     const started = performance.now();
@@ -107,17 +111,19 @@ for (const app of APPS.filter((a) => !only || only.has(a.name))) {
       peaks.push(Math.max(peak, rssKb(s.child.pid)));
     }
     const seconds = (performance.now() - started) / 1000;
+    const afterRun = await rssAfterGc(s.child.pid);
+    const growth = ((afterRun - afterWarmup) / afterWarmup) * 100;
     const first = Math.max(...peaks.slice(0, WINDOW));
     const last = Math.max(...peaks.slice(-WINDOW));
-    const growth = ((last - first) / first) * 100;
-    console.log(`${app.name}: ${PREDICTIONS} predictions in ${seconds.toFixed(1)} s, errors ${errors}; RSS after warm-up ${mb(afterWarmup)} MB, peak per tenth ${peaks.map(mb).join(', ')} MB; growth ${growth.toFixed(1)} %`);
+    console.log(`${app.name}: ${PREDICTIONS} predictions in ${seconds.toFixed(1)} s, errors ${errors}; RSS after GC: after warm-up ${mb(afterWarmup)} MB, after the run ${mb(afterRun)} MB (growth ${growth.toFixed(1)} %); peak per tenth ${peaks.map(mb).join(', ')} MB`);
     rows.push(
-      { name: `${app.name}: peak RSS, last vs first 40 % of ${PREDICTIONS} predictions`, value: mb(last), unit: 'MB', baseline: mb(first), ratio: Number((last / first).toFixed(3)), goal: 'growth ≤ 5 % (ratio ≤ 1.05)', met: growth <= 5 },
+      { name: `${app.name}: RSS kept (after full GC), after ${PREDICTIONS} predictions vs after warm-up`, value: mb(afterRun), unit: 'MB', baseline: mb(afterWarmup), ratio: Number((afterRun / afterWarmup).toFixed(3)), goal: 'growth ≤ 5 % (ratio ≤ 1.05)', met: growth <= 5 },
+      { name: `${app.name}: peak RSS, last vs first 40 % of the run (GC phase; information)`, value: mb(last), unit: 'MB', baseline: mb(first), ratio: Number((last / first).toFixed(3)), goal: '—', met: null },
       { name: `${app.name}: failed requests over ${PREDICTIONS} predictions`, value: errors, unit: '', goal: '0', met: errors === 0 },
     );
   } catch (err) {
     console.log(`${app.name}: ${err.message}`);
-    rows.push({ name: `${app.name}: peak RSS over ${PREDICTIONS} predictions`, value: 'failed', unit: '', goal: 'growth ≤ 5 % (ratio ≤ 1.05)', met: false });
+    rows.push({ name: `${app.name}: RSS kept over ${PREDICTIONS} predictions`, value: 'failed', unit: '', goal: 'growth ≤ 5 % (ratio ≤ 1.05)', met: false });
   } finally {
     await s.stop();
     fs.rmSync(s.modelDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -11,8 +11,8 @@ export const CLI = path.join(root, 'packages/core/dist/cli.js');
 export const fixture = (name) => path.join(root, 'bench/fixtures', name);
 
 /** Start `lsml start <model>` on a free port; resolves once it listens. */
-export function startLsml(model, { env = {}, args = [], modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-bench-')) } = {}) {
-  return startProcess(process.execPath, [CLI, 'start', model, '--port', '0', '--host', '127.0.0.1', '--model-dir', modelDir, ...args], env).then((s) => ({ ...s, modelDir }));
+export function startLsml(model, { env = {}, args = [], nodeArgs = [], modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-bench-')) } = {}) {
+  return startProcess(process.execPath, [...nodeArgs, CLI, 'start', model, '--port', '0', '--host', '127.0.0.1', '--model-dir', modelDir, ...args], env).then((s) => ({ ...s, modelDir }));
 }
 
 export function startProcess(cmd, args, env = {}) {
@@ -43,6 +43,17 @@ function stop(child, signal) {
 
 export function cannon(opts) {
   return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
+}
+
+/** Node flags for `startLsml` that let `rssAfterGc` run full garbage collections in the server. */
+export const GC_ON_SIGNAL = ['--expose-gc', '--import', pathToFileURL(path.join(root, 'bench/fixtures/gc-on-signal.mjs')).href];
+
+/** RSS (kB) of a server started with GC_ON_SIGNAL, after full garbage collections and a settle time. */
+export async function rssAfterGc(pid, settleMs = 1000) {
+  process.kill(pid, 'SIGUSR2');
+  // The collections take 200 ms; V8 returns freed pages to the OS in the background after that.
+  await new Promise((r) => setTimeout(r, settleMs));
+  return rssKb(pid);
 }
 
 export const json = (body) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

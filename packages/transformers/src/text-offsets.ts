@@ -20,7 +20,11 @@ function fold(s: string): string {
   return s.normalize('NFKD').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
 }
 
+/** Printable ASCII only: folding is lower-casing and nothing is invisible (the common case, kept cheap). */
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
+
 function foldPiece(s: string): string {
+  if (PRINTABLE_ASCII.test(s)) return s.toLowerCase();
   return [...fold(s)].filter((c) => !INVISIBLE.test(c)).join('');
 }
 
@@ -39,6 +43,17 @@ function foldText(text: string): FoldedText {
   let i = 0;
   for (const cp of text) {
     const end = i + cp.length;
+    const code = cp.charCodeAt(0);
+    if (code < 0x80) {
+      // ASCII: controls and spaces are invisible, letters only change case (no normalizer work per char).
+      if (code > 0x20 && code !== 0x7f) {
+        chars += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : cp;
+        origStart.push(i);
+        origEnd.push(end);
+      }
+      i = end;
+      continue;
+    }
     const before = chars.length;
     if (!INVISIBLE.test(cp)) {
       for (const c of fold(cp)) {

@@ -26,7 +26,23 @@ function tokenizerKind(tok: TokenizerLike): 'wordpiece' | 'other' {
 
 interface SequenceTokens {
   ids: number[];
+  /** Row index of each kept token (where its logits are). */
+  positions: number[];
   pieces: Array<{ text: string; continuation: boolean } | null>;
+}
+
+/**
+ * Each token id decoded on its own, once per tokenizer: decoding runs the tokenizer's whole clean-up
+ * (a dozen regex replaces) and was most of the garbage a prediction made. Bounded by the vocabulary.
+ */
+const pieceCache = new WeakMap<TokenizerLike, Map<number, { text: string; continuation: boolean }>>();
+
+function decodedPiece(tok: TokenizerLike, id: number): { text: string; continuation: boolean } {
+  let cache = pieceCache.get(tok);
+  if (!cache) pieceCache.set(tok, (cache = new Map()));
+  let piece = cache.get(id);
+  if (!piece) cache.set(id, (piece = pieceText(tok.decode([id], { skip_special_tokens: false }))));
+  return piece;
 }
 
 /** The real (non-special) tokens of each row, with their decoded text; `[UNK]` is kept as null. */
@@ -35,19 +51,24 @@ function sequenceTokens(tok: TokenizerLike, idRowsList: number[][], maskRows: nu
   const unk = tok.unk_token_id ?? tok.model?.unk_token_id ?? undefined;
   return idRowsList.map((row, b) => {
     const ids: number[] = [];
+    const positions: number[] = [];
     const pieces: SequenceTokens['pieces'] = [];
-    row.forEach((id, s) => {
-      if (maskRows && maskRows[b]?.[s] === 0) return;
+    const mask = maskRows?.[b];
+    for (let s = 0; s < row.length; s++) {
+      const id = row[s] as number;
+      if (mask && mask[s] === 0) continue;
       if (id === unk) {
         ids.push(id);
+        positions.push(s);
         pieces.push(null);
-        return;
+        continue;
       }
-      if (special.has(id)) return;
+      if (special.has(id)) continue;
       ids.push(id);
-      pieces.push(pieceText(tok.decode([id], { skip_special_tokens: false })));
-    });
-    return { ids, pieces };
+      positions.push(s);
+      pieces.push(decodedPiece(tok, id));
+    }
+    return { ids, positions, pieces };
   });
 }
 
@@ -96,6 +117,11 @@ export function splitIntoWindows(tok: TokenizerLike, text: string, maxLen: numbe
   return windows;
 }
 
+/** `count` logits from `base`: a view when the tensor holds a typed array (it always does in practice). */
+function labelRow(data: ArrayLike<number>, base: number, count: number): ArrayLike<number> {
+  return ArrayBuffer.isView(data) ? (data as Float32Array).subarray(base, base + count) : Array.from({ length: count }, (_, k) => data[base + k] as number);
+}
+
 /** One model call for a batch of windows: per-token probabilities with spans inside each window. */
 export async function scoreTokens(loaded: LoadedPipeline, texts: string[]): Promise<TokenScores[][]> {
   const tok = requireTokenizer(loaded);
@@ -107,27 +133,16 @@ export async function scoreTokens(loaded: LoadedPipeline, texts: string[]): Prom
   const [, seqLen = 0, numLabels = 0] = logits.dims;
   const data = logits.data as ArrayLike<number>;
   const kind = tokenizerKind(tok);
-  // Positions of kept tokens are needed to read their logits, so recompute them per row.
-  const special = new Set(tok.all_special_ids ?? []);
-  const unk = tok.unk_token_id ?? tok.model?.unk_token_id ?? undefined;
   const seqs = sequenceTokens(tok, ids, mask);
   return texts.map((text, b) => {
-    const positions: number[] = [];
-    (ids[b] as number[]).forEach((id, s) => {
-      if (mask && mask[b]?.[s] === 0) return;
-      if (id !== unk && special.has(id)) return;
-      positions.push(s);
-    });
     const seq = seqs[b] as SequenceTokens;
     const spans = alignTokens(text, seq.pieces.map((p) => p?.text ?? null));
     const continues = withContinuation(spans, seq.pieces, kind);
     const out: TokenScores[] = [];
     spans.forEach((span, i) => {
       if (!span) return;
-      const pos = positions[i] as number;
-      const base = (b * seqLen + pos) * numLabels;
-      const row = Array.from({ length: numLabels }, (_, k) => data[base + k] as number);
-      out.push({ span, probs: softmax(row), continuesWord: continues[i] as boolean });
+      const base = (b * seqLen + (seq.positions[i] as number)) * numLabels;
+      out.push({ span, probs: softmax(labelRow(data, base, numLabels)), continuesWord: continues[i] as boolean });
     });
     return out;
   });
