@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { HttpError } from '../http-errors.js';
+import { SLICE_MS } from '../../event-loop.js';
 import { parseJsonYielding } from './chunked-json.js';
 
 /** Bodies from this size (bytes) on are parsed in slices, yielding to the event loop (chunked-json.ts). */
@@ -72,12 +73,31 @@ export function readJsonBody(req: IncomingMessage, limit: number, limitText: str
       req.resume();
       reject(err);
     };
+    // A client on a fast link fills the socket faster than a big body is copied (the first write to a
+    // fresh 30 MB buffer page-faults), and libuv then reads up to 32 chunks (2 MB) in one go. After
+    // SLICE_MS of that within one turn of the event loop, the stream is paused until the next turn, so
+    // /health and other requests are answered in between.
+    let sliceStart = -1;
+    const endSlice = () => {
+      sliceStart = -1;
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) fail(tooLarge());
       else if (!whole) chunks.push(chunk);
       else if (size > whole.length) fail(new HttpError(400, 'Bad Request: the body is longer than its Content-Length'));
       else chunk.copy(whole, size - chunk.length);
+      if (done || (!whole && size < YIELDING_PARSE_BYTES)) return;
+      const now = performance.now();
+      if (sliceStart < 0) {
+        sliceStart = now;
+        setImmediate(endSlice);
+      } else if (now - sliceStart > SLICE_MS) {
+        stream.pause();
+        setImmediate(() => {
+          if (!done) stream.resume();
+        });
+      }
     };
     stream.on('data', onData);
     stream.once('error', (err: Error) => fail(new HttpError(400, `Bad Request: ${err.message}`)));
