@@ -2,52 +2,20 @@
  * Scale-out: CACHE_TYPE=redis + QUEUE=bullmq with real redis-server, real `lsml start` servers and
  * `lsml worker` processes sharing MODEL_DIR.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, spawnBackend, type SpawnedBackend } from './helpers/spawn-backend.js';
+import { spawnBackend, type SpawnedBackend } from './helpers/spawn-backend.js';
 import { lsTask } from '@lsml/core/testing';
 import { annotationCreated, CHOICES_CONFIG, pollJob, postJson, startTraining } from './helpers/training-requests.js';
 import { HAS_REDIS, startRedis, type RedisInstance } from './helpers/redis-server.js';
+import { spawnWorker, type SpawnedWorker } from './helpers/spawn-worker.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/trainable.ts', import.meta.url));
 
-interface Worker {
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-  output(): string;
-}
-
-function startWorker(env: Record<string, string>, modelDir: string): Promise<Worker> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'worker', fixture, '--model-dir', modelDir], {
-      env: { ...process.env, LOG_FORMAT: 'json', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 20_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('lsml worker ready')) {
-        clearTimeout(timer);
-        resolve({
-          output: () => out,
-          stop: (signal = 'SIGTERM') =>
-            new Promise((r) => {
-              if (child.exitCode !== null) return r(child.exitCode);
-              child.once('exit', (code) => r(code));
-              child.kill(signal);
-            }),
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}:\n${out}`)));
-  });
-}
+const startWorker = (env: Record<string, string>, modelDir: string): Promise<SpawnedWorker> => spawnWorker(fixture, env, modelDir);
 
 const predictOnce = async (url: string) =>
   (await (await postJson(`${url}/predict`, { tasks: [lsTask(1, { text: 'hello' }, 7)], project: '7.1', label_config: CHOICES_CONFIG })).json()) as {
