@@ -12,6 +12,7 @@ import { startLabelStudioStandIn, type LabelStudioStandIn } from '@lsml/core/tes
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bulkStatus, dedupeChunk, planAndSubmitBulk, planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
 import { SqliteTrainingQueue } from '../src/training/sqlite-training-queue.js';
+import Database from 'better-sqlite3';
 import { LabelStudioClient } from '../src/label-studio/label-studio-client.js';
 import BulkClassifier from './fixtures/bulk-classifier.js';
 import { createLogger } from '../src/logger.js';
@@ -304,6 +305,28 @@ describe('bulk prediction on the embedded queue', () => {
     const second = await runBulkChunk(model, client, payload);
     expect(second).toMatchObject({ written: 0, skipped: 300, failed: [] });
     expectExactlyOne(ls, 2, first.modelVersion);
+  });
+
+  it("the embedded queue tells a run whether it still holds its job's lease", async () => {
+    const file = path.join(tmp(), 'queue.db');
+    const queue = new SqliteTrainingQueue({ file, logger: silent, pollMs: 20 });
+    const seen: boolean[] = [];
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    queue.startWorker(async (_job, control) => {
+      seen.push(await control.holdsClaim!());
+      // Another process found the lease lapsed and claimed the job (what a stalled worker wakes up to).
+      const other = new Database(file);
+      other.prepare("UPDATE lsml_jobs SET worker = 'elsewhere:1:x', attempts = attempts + 1").run();
+      other.close();
+      seen.push(await control.holdsClaim!());
+      finish();
+      return { result: null, modelVersion: null };
+    });
+    await queue.submit('p', null, { event: 'X', data: {}, receivedAt: new Date().toISOString() });
+    await done;
+    await queue.close();
+    expect(seen).toEqual([true, false]);
   });
 
   it('DELETE /api/predictions/{id}/ answers like Label Studio: 204, then 404; 401 without a token', async () => {

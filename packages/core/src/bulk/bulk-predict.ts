@@ -222,17 +222,26 @@ export async function runBulkChunk(
     await writer.settled();
     // A run that raced and fails after writing still removes the duplicates it may have made (best
     // effort, without the abort signal: a canceled run's writes are as duplicate as any).
-    if (writer.written > 0 && options.mayHaveRaced && (await Promise.resolve(options.mayHaveRaced()).catch(() => true))) {
+    if (writer.written > 0 && (await mayHaveRaced(options))) {
       await dedupeChunk(client, payload.project, payload.taskIds, version, { fetchPage }).catch(() => 0);
     }
     throw err;
   }
   const result: BulkChunkResult = { written: writer.written, skipped, failed, modelVersion: version, verified: false, deduplicated: 0 };
-  if (options.mayHaveRaced && (await options.mayHaveRaced())) {
+  if (await mayHaveRaced(options)) {
     result.verified = true;
     result.deduplicated = await dedupeChunk(client, payload.project, payload.taskIds, version, { fetchPage, signal });
   }
   return result;
+}
+
+/** Ask `options.mayHaveRaced`; when it cannot tell (e.g. Redis did not answer), assume a race: verifying is only a read. */
+async function mayHaveRaced(options: RunBulkChunkOptions): Promise<boolean> {
+  const ask = options.mayHaveRaced;
+  if (!ask) return false;
+  return Promise.resolve()
+    .then(ask)
+    .catch(() => true);
 }
 
 /** Deletes of one verification in flight at once. */
