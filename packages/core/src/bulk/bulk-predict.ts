@@ -125,8 +125,10 @@ interface BatchOutcome {
  * Predict and write one chunk. The model is used as `/predict` uses it: `refresh()`, its current
  * `modelVersion`, `predict(tasks)` in batches, the same normalisation, and validation against the label
  * config (an invalid prediction is a per-task failure: Label Studio would reject it). Tasks that already
- * carry a prediction of that version are skipped, so a chunk run twice never writes twice. A batch
- * whose `predict()` throws is retried task by task, so one bad task fails alone.
+ * carry a prediction of that version are skipped, so a chunk run twice in turn never writes twice; two
+ * runs that overlap (a stalled worker woke up) may, and a run for which `mayHaveRaced` says so removes
+ * the duplicates after its last write ({@link dedupeChunk}). A batch whose `predict()` throws is retried
+ * task by task, so one bad task fails alone.
  *
  * The stages overlap so that the model is not idle while the chunk talks to Label Studio: the next page
  * of tasks is fetched while the current one is predicted, up to `predictAhead` batches wait at the model,
