@@ -467,8 +467,9 @@ describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
       LABEL_STUDIO_URL: ls.url,
       LABEL_STUDIO_API_KEY: 'test-token',
     };
-    // Worker A reads the chunk, then sits in predict() long enough to be frozen there.
-    const a = await spawnWorker(fixture, { ...env, BULK_DELAY_MS: '1500' }, modelDir);
+    // Worker A reads the chunk, then sits in predict() long enough to be frozen there (the delay costs
+    // nothing: its timer is long due when A is thawed).
+    const a = await spawnWorker(fixture, { ...env, BULK_DELAY_MS: '5000' }, modelDir);
     let b: Awaited<ReturnType<typeof spawnWorker>> | undefined;
     const server = await spawnBackend(fixture, { env, modelDir });
     const status = async (job: string) => (await (await postJson(`${server.url}/job_status`, { job })).json()) as BulkStatusBody & { deduplicated: number };
