@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { createServer, LabelStudioMLBase, type LsmlServer } from '@lsml/core';
 import { startLabelStudioStandIn, type LabelStudioStandIn } from '@lsml/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bulkStatus, planAndSubmitBulk, planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
+import { bulkStatus, dedupeChunk, planAndSubmitBulk, planBulkPredict, runBulkChunk } from '../src/bulk/bulk-predict.js';
 import { SqliteTrainingQueue } from '../src/training/sqlite-training-queue.js';
+import Database from 'better-sqlite3';
 import { LabelStudioClient } from '../src/label-studio/label-studio-client.js';
 import BulkClassifier from './fixtures/bulk-classifier.js';
 import { createLogger } from '../src/logger.js';
@@ -305,6 +306,109 @@ describe('bulk prediction on the embedded queue', () => {
     expect(second).toMatchObject({ written: 0, skipped: 300, failed: [] });
     expectExactlyOne(ls, 2, first.modelVersion);
   });
+
+  it("the embedded queue tells a run whether it still holds its job's lease", async () => {
+    const file = path.join(tmp(), 'queue.db');
+    const queue = new SqliteTrainingQueue({ file, logger: silent, pollMs: 20 });
+    const seen: boolean[] = [];
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    queue.startWorker(async (_job, control) => {
+      seen.push(await control.holdsClaim!());
+      // Another process found the lease lapsed and claimed the job (what a stalled worker wakes up to).
+      const other = new Database(file);
+      other.prepare("UPDATE lsml_jobs SET worker = 'elsewhere:1:x', attempts = attempts + 1").run();
+      other.close();
+      seen.push(await control.holdsClaim!());
+      finish();
+      return { result: null, modelVersion: null };
+    });
+    await queue.submit('p', null, { event: 'X', data: {}, receivedAt: new Date().toISOString() });
+    await done;
+    await queue.close();
+    expect(seen).toEqual([true, false]);
+  });
+
+  it('DELETE /api/predictions/{id}/ answers like Label Studio: 204, then 404; 401 without a token', async () => {
+    const [task] = seedProject(ls, 20, 1);
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    const p = await client.createPrediction({ task: task!, result: [], model_version: 'del' });
+    expect((await fetch(`${ls.url}/api/predictions/${p.id}/`, { method: 'DELETE' })).status).toBe(401);
+    const res = await fetch(`${ls.url}/api/predictions/${p.id}/`, { method: 'DELETE', headers: { Authorization: 'Token test-token' } });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect(ls.predictionsOf(task!)).toEqual([]);
+    const again = await fetch(`${ls.url}/api/predictions/${p.id}/`, { method: 'DELETE', headers: { Authorization: 'Token test-token' } });
+    expect([again.status, await again.json()]).toEqual([404, { detail: 'Not found.' }]);
+    // The client reads 404 as "gone already".
+    expect(await client.deletePrediction(p.id)).toBe(false);
+    const q = await client.createPrediction({ task: task!, result: [], model_version: 'del' });
+    expect(await client.deletePrediction(q.id)).toBe(true);
+  });
+
+  it('dedupe keeps the lowest id of each task; two verifiers at once leave exactly one', async () => {
+    const ids = seedProject(ls, 21, 60);
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    // Three predictions of the version per task (ids interleaved across tasks), one of another version.
+    for (let copy = 0; copy < 3; copy++) for (const task of ids) await client.createPrediction({ task, result: [], model_version: 'dup' });
+    for (const task of ids) await client.createPrediction({ task, result: [], model_version: 'other' });
+    const lowest = new Map(ids.map((t) => [t, Math.min(...ls.predictionsOf(t, 'dup').map((p) => p.id))]));
+    const deleted = await Promise.all([
+      dedupeChunk(client, 21, ids, 'dup', { fetchPage: 25 }),
+      dedupeChunk(new LabelStudioClient({ url: ls.url, apiKey: 'test-token' }), 21, ids, 'dup', { fetchPage: 40 }),
+    ]);
+    // Each extra is deleted once: the other verifier's DELETE of it is a 404, not counted.
+    expect(deleted[0]! + deleted[1]!).toBe(120);
+    expectExactlyOne(ls, 21, 'dup');
+    expectExactlyOne(ls, 21, 'other');
+    for (const t of ids) expect(ls.predictionsOf(t, 'dup')[0]!.id).toBe(lowest.get(t));
+    expect(await dedupeChunk(client, 21, ids, 'dup')).toBe(0);
+  });
+
+  it('two runs of one chunk that overlap both write; a run that may have raced verifies and removes the duplicates', async () => {
+    // predict() waits until both runs have read their tasks: each reads them as missing and writes.
+    const racingPair = () => {
+      let arrived = 0;
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      return class Racing extends BulkClassifier {
+        override async predict(tasks: Parameters<BulkClassifier['predict']>[0]) {
+          if (++arrived === 2) open();
+          await gate;
+          return super.predict(tasks);
+        }
+      };
+    };
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    const race = async (project: number, mayHaveRaced?: () => boolean) => {
+      const ids = seedProject(ls, project, 200);
+      const Racing = racingPair();
+      const models = await Promise.all([0, 1].map(() => Racing.create({ projectId: String(project), labelConfig: CHOICES_CONFIG, logger: silent })));
+      const payload = { bulkJob: `bulk-race-${project}`, index: 0, chunks: 1, project, taskIds: ids, batch: 200 };
+      return Promise.all(models.map((m) => runBulkChunk(m as LabelStudioMLBase, client, payload, { mayHaveRaced })));
+    };
+    // Without verification the race is real: every task ends with two predictions of the version.
+    const blind = await race(22);
+    expect(blind.map((r) => r.written)).toEqual([200, 200]);
+    expect(new Set(ls.predictionCounts(22, blind[0]!.modelVersion).values())).toEqual(new Set([2]));
+    // With it: exactly one each, and the duplicates are counted.
+    const seen = ls.requests.length;
+    const checked = await race(23, () => true);
+    expect(checked.map((r) => [r.written, r.verified])).toEqual([[200, true], [200, true]]);
+    expect(checked[0]!.deduplicated! + checked[1]!.deduplicated!).toBe(200);
+    expectExactlyOne(ls, 23, checked[0]!.modelVersion);
+    expect(ls.requests.slice(seen).filter((r) => r.startsWith('DELETE /api/predictions/')).length).toBeGreaterThanOrEqual(200);
+    // A run that held its claim throughout makes no extra request.
+    const ids = seedProject(ls, 24, 100);
+    const model: LabelStudioMLBase = await BulkClassifier.create({ projectId: '24', labelConfig: CHOICES_CONFIG, logger: silent });
+    const before = ls.requests.length;
+    const calm = await runBulkChunk(model, client, { bulkJob: 'bulk-calm', index: 0, chunks: 1, project: 24, taskIds: ids, batch: 50 }, { mayHaveRaced: () => false });
+    expect(calm).toMatchObject({ written: 100, verified: false, deduplicated: 0 });
+    expect(ls.requests.slice(before).map((r) => r.split(' ')[0] + ' ' + r.split(' ')[1]!.split('?')[0])).toEqual([
+      'GET /api/tasks/',
+      'POST /api/projects/24/import/predictions',
+    ]);
+  });
 });
 
 describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
@@ -350,6 +454,65 @@ describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
       await server.stop();
     }
   }, 120_000);
+
+  it('a worker that stalls while alive loses its chunk to another, wakes up and writes too: still exactly one prediction per task', async () => {
+    const ids = seedProject(ls, 30, 40);
+    const modelDir = tmp();
+    const env = {
+      CACHE_TYPE: 'redis',
+      QUEUE: 'bullmq',
+      REDIS_URL: redis.url,
+      LSML_JOB_LEASE_MS: '1000',
+      LSML_JOB_STALLED_INTERVAL_MS: '300',
+      LABEL_STUDIO_URL: ls.url,
+      LABEL_STUDIO_API_KEY: 'test-token',
+    };
+    // Worker A reads the chunk, then sits in predict() long enough to be frozen there (the delay costs
+    // nothing: its timer is long due when A is thawed).
+    const a = await spawnWorker(fixture, { ...env, BULK_DELAY_MS: '5000' }, modelDir);
+    let b: Awaited<ReturnType<typeof spawnWorker>> | undefined;
+    const server = await spawnBackend(fixture, { env, modelDir });
+    const status = async (job: string) => (await (await postJson(`${server.url}/job_status`, { job })).json()) as BulkStatusBody & { deduplicated: number };
+    const until = async (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nA:\n${a.output().slice(-3000)}\nB:\n${b?.output().slice(-3000) ?? ''}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const chunkReads = () => ls.requests.filter((r) => r.startsWith('GET /api/tasks/?project=30&') && r.includes('selectedItems')).length;
+    const writes = () => ls.requests.filter((r) => r.startsWith('POST /api/projects/30/import/predictions')).length;
+    try {
+      const queued = (await (await postJson(`${server.url}/jobs/predict`, { project: 30, chunk_size: 40, batch: 40 })).json()) as { job: string; total: number };
+      expect(queued.total).toBe(40);
+      await until('worker A to read its chunk', () => chunkReads() >= 1);
+      // Frozen (a long GC pause, a blocked event loop): alive, but it renews no lock.
+      a.signal('SIGSTOP');
+      b = await spawnWorker(fixture, env, modelDir);
+      // BullMQ sees A's lock expire and hands the chunk to B, which reads the tasks as missing and writes.
+      await until('worker B to finish the chunk', async () => (await status(queued.job)).job_status === 'finished');
+      expect(writes()).toBe(1);
+      expectExactlyOne(ls, 30, '0.0.1');
+      // A wakes up and carries on: its predictions go in as well (a duplicate for every task) ...
+      a.signal('SIGCONT');
+      await until('worker A to finish', () => a.output().includes('Training job finished'));
+      expect(writes()).toBe(2);
+      // ... and, having lost its lock, it verifies and deletes them: the lowest id (B's) stays.
+      expectExactlyOne(ls, 30, '0.0.1');
+      const first = Math.min(...ids.flatMap((t) => ls.predictionsOf(t, '0.0.1').map((p) => p.id)));
+      expect(ls.predictionsOf(ids[0]!, '0.0.1')[0]!.id).toBe(first);
+      // B (a retry) verified too, and found nothing to remove then.
+      expect(b.output()).toContain('Bulk chunk verified after a possible race');
+      expect(a.output()).toContain('duplicate predictions removed');
+      // /job_status counts them where the other counts are.
+      expect(await status(queued.job)).toMatchObject({ job_status: 'finished', done: 40, chunks_done: 1, deduplicated: 40 });
+    } finally {
+      a.signal('SIGCONT');
+      await a.stop();
+      await b?.stop();
+      await server.stop();
+    }
+  }, 90_000);
 });
 
 describe('lsml predict (CLI, embedded queue)', () => {

@@ -1,7 +1,16 @@
 // Pre-annotating a whole Label Studio project: the job is planned into chunks (pages of task ids), each
 // chunk is a job on the training queue (embedded SQLite or BullMQ), and a chunk predicts exactly as
-// `/predict` does and writes back through the API in bulk. Chunks are idempotent (check before write)
-// and resumable (the queue retries a killed worker's chunk; finished chunks stay finished).
+// `/predict` does and writes back through the API in bulk. Chunks are resumable (the queue retries a
+// killed worker's chunk; finished chunks stay finished) and idempotent: a run skips tasks that already
+// carry a prediction of the version (check before write). Check before write alone is not enough when
+// two runs of one chunk overlap — a worker that stalls while alive (GC pause, blocked event loop,
+// partition) loses its lock, another worker runs the chunk, then the first wakes up and writes too —
+// and Label Studio has no unique constraint on (task, model_version). So a run that may have raced (a
+// retry, or one whose worker lost its claim on the job) verifies after its last write: it re-reads the
+// chunk's tasks and deletes every prediction of the version but the lowest id. Each racing run verifies
+// after its own writes, so the last to verify sees every write; deletes keep the lowest id, so
+// concurrent verifiers agree and never remove the last one. A first run that held its claim throughout
+// raced nobody and makes no extra request.
 import { randomUUID } from 'node:crypto';
 import { validatePrediction } from '../label-config/validate-prediction.js';
 import { hasPredictionOf, type LabelStudioClient, type PredictionWrite, type TaskListPage } from '../label-studio/label-studio-client.js';
@@ -63,6 +72,10 @@ export interface BulkChunkResult {
   failed: BulkTaskFailure[];
   /** The model version written. */
   modelVersion: string;
+  /** Whether this run re-read its tasks after writing (it may have raced another run of the chunk). */
+  verified?: boolean;
+  /** Duplicate predictions of the version this run deleted (another run of the chunk wrote the same tasks). */
+  deduplicated?: number;
 }
 
 /** Options of {@link runBulkChunk}. */
@@ -83,6 +96,13 @@ export interface RunBulkChunkOptions {
   fetchPage?: number;
   /** `predict()` calls in flight at once (default 2: the next batch waits at the model while this one is collected). */
   predictAhead?: number;
+  /**
+   * Asked once the chunk's writes are done (also when it fails after writing): true when another run of
+   * this chunk may have written the same tasks meanwhile — this run is a retry, or its worker lost its
+   * claim on the job (lock/lease) while it ran. Then the chunk is verified and deduplicated
+   * ({@link dedupeChunk}). Without it the chunk is never verified.
+   */
+  mayHaveRaced?: () => boolean | Promise<boolean>;
 }
 
 function errorText(err: unknown): string {
@@ -105,8 +125,10 @@ interface BatchOutcome {
  * Predict and write one chunk. The model is used as `/predict` uses it: `refresh()`, its current
  * `modelVersion`, `predict(tasks)` in batches, the same normalisation, and validation against the label
  * config (an invalid prediction is a per-task failure: Label Studio would reject it). Tasks that already
- * carry a prediction of that version are skipped, so a chunk run twice never writes twice. A batch
- * whose `predict()` throws is retried task by task, so one bad task fails alone.
+ * carry a prediction of that version are skipped, so a chunk run twice in turn never writes twice; two
+ * runs that overlap (a stalled worker woke up) may, and a run for which `mayHaveRaced` says so removes
+ * the duplicates after its last write ({@link dedupeChunk}). A batch whose `predict()` throws is retried
+ * task by task, so one bad task fails alone.
  *
  * The stages overlap so that the model is not idle while the chunk talks to Label Studio: the next page
  * of tasks is fetched while the current one is predicted, up to `predictAhead` batches wait at the model,
@@ -200,9 +222,70 @@ export async function runBulkChunk(
   } catch (err) {
     // Fail (or stop) only once no write is on its way: what the chunk wrote is then in Label Studio.
     await writer.settled();
+    // A run that raced and fails after writing still removes the duplicates it may have made (best
+    // effort, without the abort signal: a canceled run's writes are as duplicate as any).
+    if (writer.written > 0 && (await mayHaveRaced(options))) {
+      await dedupeChunk(client, payload.project, payload.taskIds, version, { fetchPage }).catch(() => 0);
+    }
     throw err;
   }
-  return { written: writer.written, skipped, failed, modelVersion: version };
+  const result: BulkChunkResult = { written: writer.written, skipped, failed, modelVersion: version, verified: false, deduplicated: 0 };
+  if (await mayHaveRaced(options)) {
+    result.verified = true;
+    result.deduplicated = await dedupeChunk(client, payload.project, payload.taskIds, version, { fetchPage, signal });
+  }
+  return result;
+}
+
+/** Ask `options.mayHaveRaced`; when it cannot tell (e.g. Redis did not answer), assume a race: verifying is only a read. */
+async function mayHaveRaced(options: RunBulkChunkOptions): Promise<boolean> {
+  const ask = options.mayHaveRaced;
+  if (!ask) return false;
+  return Promise.resolve()
+    .then(ask)
+    .catch(() => true);
+}
+
+/** Deletes of one verification in flight at once. */
+const DELETES_AT_ONCE = 4;
+
+/**
+ * Re-read the chunk's tasks and delete every prediction of `modelVersion` but the one with the lowest
+ * id (`DELETE /api/predictions/{id}/`; a 404 means another verifier deleted it first). Lowest id is a
+ * rule every verifier applies alike, so two verifying at once delete the same ones, and the prediction
+ * with the lowest id ever created for the task is never deleted: a task keeps exactly one. Returns how
+ * many predictions this call deleted.
+ */
+export async function dedupeChunk(
+  client: LabelStudioClient,
+  project: number,
+  taskIds: number[],
+  modelVersion: string,
+  options: { fetchPage?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const page = Math.max(1, options.fetchPage ?? 250);
+  const extras: number[] = [];
+  for (let start = 0; start < taskIds.length; start += page) {
+    const ids = taskIds.slice(start, start + page);
+    const { tasks } = await client.listTasks(project, { ids, pageSize: ids.length, signal: options.signal });
+    for (const task of tasks) {
+      const own = (task.predictions ?? [])
+        .filter((p) => p.model_version === modelVersion && typeof p.id === 'number')
+        .map((p) => p.id as number)
+        .sort((a, b) => a - b);
+      extras.push(...own.slice(1));
+    }
+  }
+  let deleted = 0;
+  let next = 0;
+  const lane = async () => {
+    while (next < extras.length) {
+      const id = extras[next++]!;
+      if (await client.deletePrediction(id, { signal: options.signal })) deleted++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETES_AT_ONCE, extras.length) }, lane));
+  return deleted;
 }
 
 /**
@@ -529,6 +612,8 @@ export interface BulkStatus {
   written: number;
   /** Tasks that already had one. */
   skipped: number;
+  /** Duplicate predictions removed by chunks that raced another run of themselves (a stalled worker). */
+  deduplicated: number;
   /** Chunks finished / all. */
   chunks_done: number;
   /** Chunk count. */
@@ -569,6 +654,7 @@ function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
   let done = 0;
   let written = 0;
   let skipped = 0;
+  let deduplicated = 0;
   let chunksDone = 0;
   let total = 0;
   let project: number | null = null;
@@ -593,6 +679,7 @@ function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
       done += chunk.taskIds.length;
       written += r.written;
       skipped += r.skipped;
+      deduplicated += r.deduplicated ?? 0;
       failedCount += r.failed.length;
       for (const f of r.failed) if (failedTasks.length < 1000) failedTasks.push(f);
     } else if (j.status === 'started') {
@@ -614,6 +701,7 @@ function aggregate(bulkJob: string, jobs: TrainingJob[]): BulkStatus | null {
     progress: total ? Math.round((done / total) * 1000) / 10 : 100,
     written,
     skipped,
+    deduplicated,
     chunks_done: chunksDone,
     chunks: jobs.length,
     rate: Math.round(rate * 10) / 10,

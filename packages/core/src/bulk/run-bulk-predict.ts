@@ -88,7 +88,8 @@ export async function runBulkPredict(
       }
       if (finished) {
         const ids = s.failed_tasks.map((f) => f.task);
-        out.write(`${s.job_status}: ${s.written} written, ${s.skipped} already there, ${s.failed} failed${ids.length ? ` (tasks ${ids.join(', ')})` : ''}\n`);
+        const dupes = s.deduplicated ? `, ${s.deduplicated} duplicates removed (a chunk ran twice at once)` : '';
+        out.write(`${s.job_status}: ${s.written} written, ${s.skipped} already there${dupes}, ${s.failed} failed${ids.length ? ` (tasks ${ids.join(', ')})` : ''}\n`);
         for (const e of s.errors) out.write(`error: ${e}\n`);
         return s;
       }

@@ -218,12 +218,15 @@ export class LabelStudioClient {
   }
 
   /**
-   * One API call with the token, a per-try timeout and retries. GETs are retried on 429, 5xx and network
-   * errors. POSTs are retried only on 429 (Label Studio refused it before doing anything): a POST that
-   * failed with a 5xx may have been applied, and a blind retry could write twice — callers that write
-   * check before writing again (the bulk job does). `Retry-After` is honoured, capped by `maxRetryDelayMs`.
+   * One API call with the token, a per-try timeout and retries. GETs and DELETEs (idempotent: deleting
+   * twice leaves the same state) are retried on 429, 5xx and network errors. POSTs are retried only on
+   * 429 (Label Studio refused it before doing anything): a POST that failed with a 5xx may have been
+   * applied, and a blind retry could write twice — callers that write check before writing again (the
+   * bulk job does). `Retry-After` is honoured, capped by `maxRetryDelayMs`. A 204 (no content) resolves
+   * to undefined.
    */
-  async send<T>(method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, init: { signal?: AbortSignal } = {}): Promise<T> {
+  async send<T>(method: 'GET' | 'POST' | 'DELETE', pathAndQuery: string, body?: unknown, init: { signal?: AbortSignal } = {}): Promise<T> {
+    const idempotent = method !== 'POST';
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.getToken();
       if (!token) throw new LabelStudioApiError('LABEL_STUDIO_API_KEY is not set: the Label Studio API needs a token');
@@ -242,16 +245,17 @@ export class LabelStudioClient {
         });
       } catch (err) {
         init.signal?.throwIfAborted();
-        if (method === 'GET' && attempt < this.maxRetries) {
+        if (idempotent && attempt < this.maxRetries) {
           await sleep(this.backoff(attempt, undefined), init.signal);
           continue;
         }
         throw new LabelStudioApiError(`Label Studio could not be reached for ${method} ${pathAndQuery}: ${(err as Error).message}`);
       }
       if (res.status === 401) this.tokens.invalidate();
+      if (res.status === 204) return undefined as T;
       if (res.ok) return (await res.json()) as T;
       const text = await res.text().catch(() => '');
-      const retryable = res.status === 429 || (method === 'GET' && res.status >= 500);
+      const retryable = res.status === 429 || (idempotent && res.status >= 500);
       if (retryable && attempt < this.maxRetries) {
         await sleep(this.backoff(attempt, retryAfterMs(res.headers.get('retry-after'))), init.signal);
         continue;
@@ -342,6 +346,21 @@ export class LabelStudioClient {
   /** Create one prediction (`POST /api/predictions/`). */
   async createPrediction(prediction: PredictionWrite, init: { signal?: AbortSignal } = {}): Promise<LabelStudioPrediction> {
     return this.send<LabelStudioPrediction>('POST', '/api/predictions/', prediction, init);
+  }
+
+  /**
+   * Delete one prediction (`DELETE /api/predictions/{id}/`, Label Studio's PredictionAPI; it answers 204).
+   * Resolves true when this call deleted it, false when Label Studio answered 404: it is gone already
+   * (another worker removing the same duplicate), which is the state the caller wants.
+   */
+  async deletePrediction(id: number, init: { signal?: AbortSignal } = {}): Promise<boolean> {
+    try {
+      await this.send<void>('DELETE', `/api/predictions/${encodeURIComponent(String(id))}/`, undefined, init);
+      return true;
+    } catch (err) {
+      if (err instanceof LabelStudioApiError && err.upstreamStatus === 404) return false;
+      throw err;
+    }
   }
 
   /**

@@ -107,4 +107,22 @@ describe('LabelStudioClient writes', () => {
     await expect(new LabelStudioClient({ url: ls.url, apiKey: 'nope' }).createPrediction(pred(ids[0]!))).rejects.toMatchObject({ upstreamStatus: 401 });
     await expect(client.importPredictions(1, [pred(999)])).rejects.toThrow(/400/);
   });
+
+  it('deletes a prediction (204) with the same auth and retries as reads; 404 reads as gone already', async () => {
+    const access = jwt({ token_type: 'access', exp: Math.floor(Date.now() / 1000) + 3600 });
+    const pat = jwt({ token_type: 'refresh', exp: Math.floor(Date.now() / 1000) + 86400 });
+    const ls = await standIn({ personalAccessToken: pat, accessToken: access });
+    const [task] = ls.addTasks(1, 1);
+    const client = new LabelStudioClient({ url: ls.url, apiKey: pat, retryBaseMs: 1 });
+    const [a, b] = [await client.createPrediction(pred(task!)), await client.createPrediction(pred(task!))];
+    // Deleting twice leaves the same state, so a 5xx or 429 DELETE is retried like a read.
+    ls.faults.serverErrors = 2;
+    ls.faults.tooManyRequests = 1;
+    expect(await client.deletePrediction(b.id)).toBe(true);
+    expect(ls.predictionsOf(task!).map((p) => p.id)).toEqual([a.id]);
+    expect(await client.deletePrediction(b.id)).toBe(false);
+    expect(ls.refreshes).toBe(1);
+    await expect(new LabelStudioClient({ url: ls.url, apiKey: 'nope' }).deletePrediction(a.id)).rejects.toMatchObject({ upstreamStatus: 401 });
+    expect(ls.predictionsOf(task!)).toHaveLength(1);
+  });
 });

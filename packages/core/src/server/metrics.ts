@@ -111,13 +111,13 @@ export class ServerMetrics {
       // Bulk prediction progress per job (done/total/failed tasks and the rate), read from the queue on scrape.
       this.bulkTasks = new Gauge({
         name: 'lsml_bulk_predict_tasks',
-        help: 'Bulk prediction jobs: tasks by state (done, total, written, skipped, failed)',
+        help: 'Bulk prediction jobs: tasks by state (done, total, written, skipped, failed; deduplicated: duplicate predictions removed)',
         labelNames: ['job', 'state'],
         registers,
         async collect() {
           this.reset();
           for (const s of await bulk()) {
-            for (const state of ['done', 'total', 'written', 'skipped', 'failed'] as const) this.set({ job: s.job, state }, s[state]);
+            for (const state of ['done', 'total', 'written', 'skipped', 'failed', 'deduplicated'] as const) this.set({ job: s.job, state }, s[state]);
           }
         },
       });

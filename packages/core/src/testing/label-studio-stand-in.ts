@@ -97,8 +97,11 @@ interface DmFilterItem {
  * Start a Label Studio stand-in on an ephemeral port: `GET /api/projects/{id}/`, `GET /api/tasks/`
  * (page/page_size, `fields`, `include`, `view`, Data Manager `query` with `filter:tasks:total_annotations`,
  * `filter:tasks:predictions_model_versions` and `selectedItems`; 404 `{"detail":"Invalid page."}` past
- * the end), `POST /api/predictions/`, `POST /api/projects/{id}/import/predictions` (→ 201 `{created}`),
- * `POST /api/token/refresh/`. Wrong or missing credentials get LS's 401.
+ * the end; with `fields=all` each task's `predictions` are whole prediction objects, `id` and
+ * `model_version` included, as LS's DataManagerTaskSerializer sends them), `POST /api/predictions/`,
+ * `DELETE /api/predictions/{id}/` (→ 204, or 404 `{"detail":"Not found."}`), `POST
+ * /api/projects/{id}/import/predictions` (→ 201 `{created}`), `POST /api/token/refresh/`. Wrong or
+ * missing credentials get LS's 401.
  *
  * ```ts
  * const ls = await startLabelStudioStandIn();
@@ -115,6 +118,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const tasks = new Map<number, StandInTask>();
   const predictions: StandInPrediction[] = [];
   const byTask = new Map<number, StandInPrediction[]>();
+  const byId = new Map<number, StandInPrediction>();
   const views = new Map<number, { project: number; taskIds: number[] }>();
   const labelConfigs = new Map<number, string>();
   // Tasks per project in id order (ids only grow), so a page does not scan every project's tasks.
@@ -141,11 +145,21 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
   const store = (p: Omit<StandInPrediction, 'id' | 'created_at'>, createdAt = new Date().toISOString()): StandInPrediction => {
     const full: StandInPrediction = { task: p.task, project: p.project, result: p.result, score: p.score, model_version: p.model_version, id: nextPredictionId++, created_at: createdAt };
     predictions.push(full);
+    byId.set(full.id, full);
     predictionsPerProject.set(full.project, (predictionsPerProject.get(full.project) ?? 0) + 1);
     const list = byTask.get(full.task) ?? [];
     list.push(full);
     byTask.set(full.task, list);
     return full;
+  };
+  // LS's PredictionAPI destroy: the row goes, and with it the task's count.
+  const remove = (p: StandInPrediction) => {
+    byId.delete(p.id);
+    const i = predictions.indexOf(p);
+    if (i >= 0) predictions.splice(i, 1);
+    const list = byTask.get(p.task);
+    if (list) list.splice(list.indexOf(p), 1);
+    predictionsPerProject.set(p.project, (predictionsPerProject.get(p.project) ?? 1) - 1);
   };
   const taskJson = (t: StandInTask, fields: string, include: string[] | undefined) => {
     const preds = byTask.get(t.id) ?? [];
@@ -248,6 +262,14 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
         model_version: String(body.model_version ?? ''),
       });
       return json(res, 201, p);
+    }
+    if (req.method === 'DELETE' && (m = url.pathname.match(/^\/api\/predictions\/(\d+)\/$/))) {
+      // DRF ModelViewSet.destroy: 204 with no body; an id it does not know is 404 {"detail":"Not found."}.
+      const p = byId.get(Number(m[1]));
+      if (!p) return json(res, 404, { detail: 'Not found.' });
+      remove(p);
+      res.writeHead(204).end();
+      return;
     }
     if (req.method === 'POST' && (m = url.pathname.match(/^\/api\/projects\/(\d+)\/import\/predictions\/?$/))) {
       const project = Number(m[1]);

@@ -317,6 +317,9 @@ export class BullmqTrainingQueue implements TrainingQueue {
             await bullJob.updateProgress(p).catch(() => {});
             this.logger?.info({ job: id, project: projectId, progress: p, message }, 'Training progress');
           },
+          // BullMQ's extendLock answers 1 only while the lock key still holds our token: once a stall let
+          // it expire, the job was (or will be) handed to another worker under a new token.
+          holdsClaim: async () => token !== undefined && (await bullJob.extendLock(token, this.lockMs).catch(() => 0)) === 1,
         });
         await this.redis.hset(
           this.jobKey(id),

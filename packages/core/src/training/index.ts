@@ -20,6 +20,7 @@ export {
   bulkChunkOf,
   bulkStatus,
   cancelBulk,
+  dedupeChunk,
   chunkQueueKey,
   listBulkStatuses,
   planBulkPredict,

@@ -41,7 +41,15 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor {
         const result = await runBulkChunk(lease.model, client, chunk, {
           signal: control.signal,
           onProgress: (handled, total) => control.progress((handled / total) * 100, `${handled}/${total} tasks`),
+          // A retry, or a run whose worker lost its claim (stalled while alive), may have raced another
+          // run of the chunk: it verifies and deduplicates. A first run that kept its claim did not.
+          mayHaveRaced: async () => job.attempts > 1 || !(await (control.holdsClaim?.() ?? Promise.resolve(false))),
         });
+        if (result.verified) {
+          const log = { job: job.id, bulk_job: chunk.bulkJob, chunk: chunk.index, attempt: job.attempts, deduplicated: result.deduplicated };
+          if (result.deduplicated) options.logger.warn(log, 'Bulk chunk raced another run of itself; duplicate predictions removed');
+          else options.logger.info(log, 'Bulk chunk verified after a possible race: no duplicate predictions');
+        }
         return { result, modelVersion: result.modelVersion };
       } finally {
         lease.release();

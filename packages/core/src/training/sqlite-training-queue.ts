@@ -289,6 +289,12 @@ export class SqliteTrainingQueue implements TrainingQueue {
           this.db.prepare('UPDATE lsml_jobs SET progress = ?, message = coalesce(?, message) WHERE id = ?').run(p, message ?? null, job.id);
           this.logger?.info({ job: job.id, project: job.projectId, progress: p, message }, 'Training progress');
         },
+        // A lease that lapsed was requeued (worker NULL) and maybe claimed again (another worker, or this
+        // one with the next attempt).
+        holdsClaim: async () => {
+          const row = this.db.prepare<[string], Pick<JobRow, 'worker' | 'status' | 'attempts'>>('SELECT worker, status, attempts FROM lsml_jobs WHERE id = ?').get(job.id);
+          return row?.worker === this.workerId && row.status === 'started' && row.attempts === job.attempts;
+        },
       });
       this.db
         .prepare(

@@ -76,6 +76,12 @@ export interface JobControl {
   signal: AbortSignal;
   /** Record progress (0–100) and an optional message; `/job_status` reports them. */
   progress(percent: number, message?: string): Promise<void>;
+  /**
+   * Whether this run still holds its claim on the job (BullMQ: the job lock still carries this worker's
+   * token; embedded: the lease row is still this worker's, same attempt). False once the claim lapsed —
+   * a stalled but living worker — so another run of the job may have started meanwhile. Absent: unknown.
+   */
+  holdsClaim?(): Promise<boolean>;
 }
 
 /** What a {@link JobProcessor} returns when a job succeeds. */

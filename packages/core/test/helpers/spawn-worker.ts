@@ -3,6 +3,8 @@ import { CLI } from './spawn-backend.js';
 
 export interface SpawnedWorker {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Send a signal without waiting for an exit (SIGSTOP/SIGCONT: a worker that stalls while alive). */
+  signal(signal: NodeJS.Signals): void;
   output(): string;
 }
 
@@ -21,6 +23,7 @@ export function spawnWorker(modelFile: string, env: Record<string, string>, mode
         clearTimeout(timer);
         resolve({
           output: () => out,
+          signal: (signal) => void child.kill(signal),
           stop: (signal = 'SIGTERM') =>
             new Promise((r) => {
               // A process killed by a signal has signalCode set and exitCode null.
