@@ -108,3 +108,58 @@ describe('LabelStudioClient', () => {
     expect(() => new LabelStudioClient({ env: {} })).toThrow(/LABEL_STUDIO_URL/);
   });
 });
+
+/** A server whose every answer is `handle`'s; counts the requests. */
+async function rawServer(handle: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void) {
+  let n = 0;
+  const server = http.createServer((req, res) => handle(req, res, ++n));
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => n };
+}
+
+// The default transport is node:http (not fetch): what fetch did for the client, it must do too.
+describe('LabelStudioClient over node:http', () => {
+  it.each(['gzip', 'deflate', 'br'] as const)('reads a %s-encoded answer', async (encoding) => {
+    const { gzipSync, deflateSync, brotliCompressSync } = await import('node:zlib');
+    const compress = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync }[encoding];
+    const ls = await rawServer((req, res) => {
+      expect(req.headers['accept-encoding']).toContain(encoding);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding }).end(compress(Buffer.from(JSON.stringify({ id: 7, title: 'Zoë ✉' }))));
+    });
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'legacy-token' });
+    expect(await client.getProject(7)).toEqual({ id: 7, title: 'Zoë ✉' });
+  });
+
+  it('retries a read whose connection is cut mid-answer, and sends a JSON body with its length', async () => {
+    const ls = await rawServer((req, res, n) => {
+      if (n === 1) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"id": 7, "ti');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, length: req.headers['content-length'], body })));
+    });
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'legacy-token', retryBaseMs: 1 });
+    expect(await client.request('/api/projects/7/')).toEqual({ method: 'GET', body: '' });
+    expect(ls.count()).toBe(2);
+    const sent = await client.send<{ length: string; body: string }>('POST', '/api/predictions/', { task: 1, result: [], model_version: 'é' });
+    expect(JSON.parse(sent.body)).toEqual({ task: 1, result: [], model_version: 'é' });
+    expect(Number(sent.length)).toBe(Buffer.byteLength(sent.body));
+  });
+
+  it('gives up on an answer slower than timeoutMs, and stops at once when the caller aborts', async () => {
+    const ls = await rawServer(() => undefined); // never answers
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'legacy-token', timeoutMs: 100, maxRetries: 1, retryBaseMs: 1 });
+    const started = Date.now();
+    await expect(client.getProject(7)).rejects.toThrow(/could not be reached/);
+    expect(ls.count()).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(new Error('canceled by the caller')), 50);
+    await expect(new LabelStudioClient({ url: ls.url, apiKey: 'legacy-token' }).request('/api/tasks/', { signal: caller.signal })).rejects.toThrow('canceled by the caller');
+  });
+});
