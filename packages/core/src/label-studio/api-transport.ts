@@ -37,8 +37,11 @@ export function fetchTransport(fetchImpl: typeof fetch): ApiTransport {
 
 /** Requests through node:http / node:https, keeping connections open between calls (as fetch does). */
 export function nodeHttpTransport(): ApiTransport {
-  // Idle sockets are unref'd by the agents: they never keep the process alive.
-  const agents: Record<string, http.Agent> = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+  // Idle sockets are unref'd by the agents (they never keep the process alive) and closed after 4 s, as
+  // undici's fetch does (or sooner when the server's Keep-Alive header says so): a request sent on a
+  // socket the server is closing at that moment fails, and a failed write is not retried.
+  const options = { keepAlive: true, timeout: 4_000 };
+  const agents: Record<string, http.Agent> = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
   return (url, init) =>
     new Promise<ApiResponse>((resolve, reject) => {
       const target = new URL(url);
