@@ -3,7 +3,8 @@
 // `lsml start` (QUEUE=bullmq; it plans the job and answers /job_status) and 1 or 2 `lsml worker`s.
 // Rows: tasks/s with 1 and 2 workers and their ratio; a run where one of 2 workers is killed -9 mid-run
 // and every task still ends with exactly one prediction of the version (read from the stand-in's store);
-// end-to-end tasks/s (1 worker) vs the same model's /predict throughput alone, in the same run.
+// end-to-end tasks/s (1 worker) vs the same model's /predict throughput alone, in the same run (each twice,
+// interleaved, best kept).
 //
 // The model is the issue's "tiny text classifier": the reference app's classifier (apps/text-classifier:
 // hashed unigrams -> calibrated logistic regression, scored in a worker thread, with the app's own
@@ -204,17 +205,26 @@ async function predictBaseline() {
 const ls = await startLabelStudioStandIn();
 try {
   console.error(`bulk-predict: ${N} tasks, chunks of ${CHUNK}, batch ${BATCH}`);
-  const one = await bulkRun(ls, 1, 1);
-  // Right after the 1-worker run, so that both see the same machine (the host may be shared).
-  const predictAlone = await predictBaseline();
+  // The 1-worker run and the /predict baseline twice each, interleaved so that both see the same
+  // machine, keeping each one's best: other load on a shared host only ever makes a run slower, and one
+  // 8-second baseline alone varied by ±10 % between runs.
+  const oneRuns = [];
+  const baselines = [];
+  for (const project of [1, 4]) {
+    oneRuns.push(await bulkRun(ls, project, 1));
+    baselines.push(await predictBaseline());
+  }
+  const one = oneRuns.reduce((a, b) => (b.tasksPerS > a.tasksPerS ? b : a));
+  const predictAlone = baselines.reduce((a, b) => (b.tasksPerS > a.tasksPerS ? b : a));
+  console.error(`  1 worker: ${oneRuns.map((r) => r.tasksPerS).join(', ')} tasks/s; /predict alone: ${baselines.map((r) => r.tasksPerS).join(', ')} tasks/s (best of each kept)`);
   const two = ONLY_ONE ? null : await bulkRun(ls, 2, 2);
   const kill = ONLY_ONE ? null : await bulkRun(ls, 3, 2, { killAt: 0.3 });
   const exact = (r) => r.status === 'finished' && r.missing === 0 && r.duplicated === 0;
   printSummary('bulk-predict', [
-    resultRow(`tasks/s, 1 worker (${N} tasks, bench/bulk-predict.mjs)`, { value: one.tasksPerS, unit: 'tasks/s', goal: 'exactly one prediction per task', met: exact(one) }),
+    resultRow(`tasks/s, 1 worker (${N} tasks, bench/bulk-predict.mjs; best of 2 runs)`, { value: one.tasksPerS, unit: 'tasks/s', goal: 'exactly one prediction per task', met: oneRuns.every(exact) }),
     ...(two ? [resultRow('tasks/s, 2 workers vs 1 (2-core machine)', { value: two.tasksPerS, unit: 'tasks/s', baseline: one.tasksPerS, goal: 'exactly one prediction per task', met: exact(two) })] : []),
     ...(kill ? [resultRow('kill -9 of 1 of 2 workers at 30%: tasks missing + duplicated', { value: kill.missing + kill.duplicated, goal: '0 and job finished', met: kill.killed && exact(kill) })] : []),
-    resultRow('end-to-end tasks/s (1 worker) vs /predict alone', { value: one.tasksPerS, unit: 'tasks/s', baseline: predictAlone.tasksPerS, goal: '>= 0.7x', met: one.tasksPerS >= 0.7 * predictAlone.tasksPerS }),
+    resultRow('end-to-end tasks/s (1 worker) vs /predict alone (best of 2 each)', { value: one.tasksPerS, unit: 'tasks/s', baseline: predictAlone.tasksPerS, goal: '>= 0.7x', met: one.tasksPerS >= 0.7 * predictAlone.tasksPerS }),
     // Figures without a goal: CPU per task, which other load on the host does not change.
     ...(one.lsmlCpuUs !== null && predictAlone.cpuUs !== null
       ? [
