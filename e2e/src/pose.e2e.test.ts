@@ -1,15 +1,11 @@
 // apps/pose in Label Studio's editor: MoveNet's keypoints on the astronaut (served by the harness, read
 // by the backend from the same URL), grouped under a person rectangle, become the annotator's regions;
 // every keypoint in the store is within 1 px (original-image pixels) of what the backend answered.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startBackend, type Backend } from './harness/backend.js';
-import { EditorPage, launchBrowser } from './harness/editor.js';
-import { startEditorServer, type EditorServer } from './harness/editor-server.js';
+import { expect, it } from 'vitest';
+import { EditorPage } from './harness/editor.js';
 import { expectAnnotationFromPrediction, expectCleanPage } from './harness/expectations.js';
 import { boxCorners, expectWithin, pointOf, waitForImage } from './harness/images.js';
-import { lsTask } from '@lsml/core/testing';
-import { LabelStudioProject, type StoredPrediction } from './harness/label-studio.js';
+import { predictedImage } from './harness/image-app.js';
 import { appModel, editorSuite } from './harness/suite.js';
 
 const KEYPOINTS = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle'];
@@ -24,35 +20,19 @@ ${KEYPOINTS.map((k, i) => `    <Label value="${k}" background="hsl(${(i * 360) /
 const app = appModel('pose');
 
 editorSuite('pose in the Label Studio editor', [app.missing], () => {
-  let backend: Backend;
-  let server: EditorServer;
-  let browser: Browser;
-  let project: LabelStudioProject;
-  let prediction: StoredPrediction;
-
-  beforeAll(async () => {
-    [backend, server, browser] = await Promise.all([app.load().then((Model) => startBackend(Model)), startEditorServer(), launchBrowser()]);
-    project = new LabelStudioProject(backend.url, 22, CONFIG);
-    expect((await project.setup()).status).toBe(200);
-    const { stored } = await project.predict([lsTask(1, { image: `${server.url}images/astronaut.jpg` }, project.id)]);
-    prediction = stored[0]!;
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.close(), backend?.close()]);
-  });
+  const ctx = predictedImage(app, 22, CONFIG, 'astronaut.jpg');
 
   it('astronaut.jpg: every predicted keypoint and the person box are in the store, within 1 px', async () => {
-    const points = prediction.result.filter((r) => r.type === 'keypointlabels');
+    const points = ctx.prediction.result.filter((r) => r.type === 'keypointlabels');
     expect(points.length).toBeGreaterThanOrEqual(5);
     expect(points.map((r) => (r.value as { keypointlabels: string[] }).keypointlabels[0])).toEqual(expect.arrayContaining(['nose', 'left_eye', 'right_eye', 'left_shoulder', 'right_shoulder']));
-    const editor = await EditorPage.open(browser, server, { config: CONFIG, task: lsTask(1, { image: `${server.url}images/astronaut.jpg` }, project.id), predictions: [prediction] });
+    const editor = await EditorPage.open(ctx.browser, ctx.server, { config: CONFIG, task: ctx.task, predictions: [ctx.prediction] });
     try {
-      await waitForImage(editor, prediction.result.length);
+      await waitForImage(editor, ctx.prediction.result.length);
       const state = await editor.readBack();
-      expectAnnotationFromPrediction(state, prediction);
+      expectAnnotationFromPrediction(state, ctx.prediction);
       const byId = new Map(state.annotation.result.map((r) => [r.id, r]));
-      for (const region of prediction.result) {
+      for (const region of ctx.prediction.result) {
         const shown = byId.get(region.id);
         expect(shown, `region ${region.id} in the editor`).toBeDefined();
         if (region.type === 'keypointlabels') {
@@ -62,7 +42,7 @@ editorSuite('pose in the Label Studio editor', [app.missing], () => {
           expectWithin(boxCorners(shown!), boxCorners(region), 1, 'person box');
         }
       }
-      expectCleanPage(editor, server);
+      expectCleanPage(editor, ctx.server);
       await editor.screenshot('apps/pose/editor.png');
     } finally {
       await editor.close();
