@@ -4,30 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = path.join(ROOT, 'packages/core/dist/cli.js');
-const MODELS = path.join(ROOT, 'packages/transformers/test/models');
-
-interface Combo {
-  template: string;
-  adapter?: string;
-  className: string;
-  /** Environment of the generated project's test and server (the transformers ones run the tiny local models). */
-  env?: Record<string, string>;
-}
-const COMBOS: Combo[] = [
-  { template: 'basic', className: 'Basic' },
-  { template: 'interactive', className: 'Interactive' },
-  { template: 'text-classifier', className: 'TextClassifierTfjs' },
-  { template: 'text-classifier', adapter: 'onnx', className: 'TextClassifierOnnx' },
-  { template: 'text-classifier', adapter: 'transformers', className: 'TextClassifierTransformers', env: { MODEL_NAME: path.join(MODELS, 'tiny-bert-sst2') } },
-  { template: 'gpt2', className: 'Gpt2', env: { MODEL_NAME: path.join(MODELS, 'tiny-gpt2') } },
-  { template: 'ner', className: 'Ner', env: { MODEL_NAME: path.join(MODELS, 'tiny-bert-ner') } },
-];
-const dirName = (c: Combo) => (c.template === 'text-classifier' ? `text-classifier-${c.adapter ?? 'tfjs'}` : c.template);
+import { CLI, COMBOS, comboName, ROOT } from './template-combos.js';
 
 let tmp: string;
 
@@ -35,7 +13,7 @@ beforeAll(() => {
   fs.mkdirSync(path.join(ROOT, '.lsml-tmp'), { recursive: true });
   tmp = fs.mkdtempSync(path.join(ROOT, '.lsml-tmp', 'create-'));
   for (const c of COMBOS) {
-    const args = [CLI, 'create', path.join(tmp, dirName(c)), '--template', c.template, ...(c.adapter ? ['--adapter', c.adapter] : []), '--registry'];
+    const args = [CLI, 'create', path.join(tmp, comboName(c)), '--template', c.template, ...(c.adapter ? ['--adapter', c.adapter] : []), '--registry'];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`lsml create ${c.template} failed: ${r.stderr}`);
   }
@@ -46,7 +24,7 @@ afterAll(() => {
 });
 
 describe('lsml create', () => {
-  it.each(COMBOS.map((c) => [dirName(c), c] as const))('%s: writes a complete standalone project', (name, c) => {
+  it.each(COMBOS.map((c) => [comboName(c), c] as const))('%s: writes a complete standalone project', (name, c) => {
     const dir = path.join(tmp, name);
     const files = spawnSync('find', ['.', '-type', 'f'], { cwd: dir, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((f) => f.slice(2)).sort();
     expect(files).toEqual(

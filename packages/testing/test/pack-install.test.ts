@@ -19,12 +19,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, COMBOS, comboName, ROOT, type Combo } from './template-combos.js';
 
 const exec = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
 
 interface Pkg {
@@ -336,27 +335,6 @@ console.log(report.passed.length);`;
 
 // ---------------------------------------------------------------------------------------------------
 // Scaffolded projects and a lone adapter, installed from the tarballs outside the workspace.
-
-const CLI = path.join(ROOT, 'packages/core/dist/cli.js');
-const MODELS = path.join(ROOT, 'packages/transformers/test/models');
-
-interface Combo {
-  template: string;
-  adapter?: string;
-  className: string;
-  /** Environment of the generated project's test and server (the transformers ones run the tiny local models). */
-  env?: Record<string, string>;
-}
-const COMBOS: Combo[] = [
-  { template: 'basic', className: 'Basic' },
-  { template: 'interactive', className: 'Interactive' },
-  { template: 'text-classifier', className: 'TextClassifierTfjs' },
-  { template: 'text-classifier', adapter: 'onnx', className: 'TextClassifierOnnx' },
-  { template: 'text-classifier', adapter: 'transformers', className: 'TextClassifierTransformers', env: { MODEL_NAME: path.join(MODELS, 'tiny-bert-sst2') } },
-  { template: 'gpt2', className: 'Gpt2', env: { MODEL_NAME: path.join(MODELS, 'tiny-gpt2') } },
-  { template: 'ner', className: 'Ner', env: { MODEL_NAME: path.join(MODELS, 'tiny-bert-ner') } },
-];
-const comboName = (c: Combo) => (c.template === 'text-classifier' ? `text-classifier-${c.adapter ?? 'tfjs'}` : c.template);
 
 /**
  * better-sqlite3's install script (prebuild-install) fetches its binary from GitHub, which is not
