@@ -4,7 +4,7 @@
 // tokens), substring-matcher (interactive predictions with the annotator's selection as context).
 // 10,000 predictions = 1,000 /predict requests of 10 tasks at 4 connections, after a warm-up of 200
 // requests. Growth is the RSS the server keeps: read after full garbage collections (bench-only preload
-// bench/fixtures/gc-on-signal.mjs, SIGUSR2) once after the warm-up and once after the 10,000 predictions.
+// bench/fixtures/gc-on-signal.cjs, SIGUSR2) once after the warm-up and once after the 10,000 predictions.
 // Peaks are not the measure here: the apps on transformers.js make old-space garbage whose collection
 // period (5–20 s) is as long as the run, so "peak of the last 40 % vs the first 40 %" read the phase of
 // one sawtooth — ner read +11 % over 10,000 predictions and −10 % over 50,000 with the same code. The

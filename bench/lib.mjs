@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -46,7 +46,7 @@ export function cannon(opts) {
 }
 
 /** Node flags for `startLsml` that let `rssAfterGc` run full garbage collections in the server. */
-export const GC_ON_SIGNAL = ['--expose-gc', '--import', pathToFileURL(path.join(root, 'bench/fixtures/gc-on-signal.mjs')).href];
+export const GC_ON_SIGNAL = ['--expose-gc', '--require', path.join(root, 'bench/fixtures/gc-on-signal.cjs')];
 
 /** RSS (kB) of a server started with GC_ON_SIGNAL, after full garbage collections and a settle time. */
 export async function rssAfterGc(pid, settleMs = 1000) {
