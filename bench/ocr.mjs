@@ -3,7 +3,7 @@
 // /health p99 while 4 clients keep the Tesseract pool busy.
 // Baselines, measured in the same run: bare tesseract.js (`recognize(file)`, one worker, then one worker
 // per core with 4 jobs at once) on the same images, for throughput and for the page photo's accuracy.
-// Goals: 1 client ≥ 0.8× bare tesseract.js (1 worker); 4 clients ≥ 0.8× bare tesseract.js with a
+// Goals: 1 client ≥ 0.8× bare tesseract.js (1 worker; each measured twice, interleaved, best kept); 4 clients ≥ 0.8× bare tesseract.js with a
 // scheduler of one worker per core running 4 jobs at once (what the app's pool is); rendered-text accuracy ≥ 95 %; page-photo accuracy ≥ 0.95× bare;
 // /health p99 ≤ 20 ms. Exits non-zero on a miss. DURATION (s, default 8) per load phase.
 import fs from 'node:fs';
@@ -64,14 +64,18 @@ for (const [i, lines] of LINES.entries()) {
 const langPath = path.join(path.dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
 const worker = await Tesseract.createWorker('eng', 1, { langPath, gzip: true, cacheMethod: 'none' });
 const pageBare = accuracy((await worker.recognize(PAGE)).data.text, PAGE_TRUTH);
-let bareCount = 0;
-const bareStart = performance.now();
-while (performance.now() - bareStart < duration * 1000) {
-  await worker.recognize(images[bareCount % images.length].file);
-  bareCount += 1;
-}
-const bareRate = bareCount / ((performance.now() - bareStart) / 1000);
-await worker.terminate();
+const bareOne = async () => {
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < duration * 1000) {
+    await worker.recognize(images[count % images.length].file);
+    count += 1;
+  }
+  return count / ((performance.now() - start) / 1000);
+};
+// The 1-client rates are measured twice each, bare and lsml interleaved, best kept: on a shared host
+// other load only ever makes a run slower, and one 8 s run of either varied by ±10 %.
+const bareRates = [await bareOne()];
 // Baseline at 4 concurrent: bare tesseract.js with a scheduler of one worker per core (the app's pool).
 const scheduler = Tesseract.createScheduler();
 for (let i = 0; i < cores; i++) scheduler.addWorker(await Tesseract.createWorker('eng', 1, { langPath, gzip: true, cacheMethod: 'none' }));
@@ -120,7 +124,13 @@ try {
     );
     return count / ((performance.now() - start) / 1000);
   };
-  const one = await load(1);
+  const ones = [await load(1)];
+  bareRates.push(await bareOne());
+  ones.push(await load(1));
+  await worker.terminate();
+  const one = Math.max(...ones);
+  const bareRate = Math.max(...bareRates);
+  console.error(`1 client: lsml ${ones.map((r) => r.toFixed(2)).join(', ')} images/s, bare ${bareRates.map((r) => r.toFixed(2)).join(', ')} images/s (best of each kept)`);
   const four = await load(4);
   // /health under the same 4-client load, in its own phase so that autocannon's CPU does not count
   // against the throughput above.
@@ -130,7 +140,7 @@ try {
 
   const r2 = (n) => Math.round(n * 100) / 100;
   rows.push(
-    { name: 'images/s, 1 client (vs bare tesseract.js, 1 worker)', value: r2(one), baseline: r2(bareRate), ratio: r2(one / bareRate), goal: '≥ 0.8', met: one / bareRate >= 0.8 },
+    { name: 'images/s, 1 client (vs bare tesseract.js, 1 worker; best of 2 each)', value: r2(one), baseline: r2(bareRate), ratio: r2(one / bareRate), goal: '≥ 0.8', met: one / bareRate >= 0.8 },
     { name: `images/s, 4 clients (vs bare tesseract.js, ${cores} workers, 4 jobs at once)`, value: r2(four), baseline: r2(bare4Rate), ratio: r2(four / bare4Rate), goal: '≥ 0.8', met: four / bare4Rate >= 0.8 },
     { name: 'character accuracy, rendered text (lowest of 4 images)', value: r2(renderedMin), baseline: 1, ratio: r2(renderedMin), goal: '≥ 0.95', met: renderedMin >= 0.95 },
     { name: 'character accuracy, page photo (vs bare tesseract.js on the file)', value: r2(pageApp), baseline: r2(pageBare), ratio: r2(pageApp / pageBare), goal: '≥ 0.95', met: pageApp / pageBare >= 0.95 },
