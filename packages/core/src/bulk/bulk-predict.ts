@@ -94,7 +94,10 @@ export interface RunBulkChunkOptions {
   writeBatch?: number;
   /** Task ids per fetch request (default: the multiple of `batch` nearest above 250). */
   fetchPage?: number;
-  /** `predict()` calls in flight at once (default 2: the next batch waits at the model while this one is collected). */
+  /**
+   * `predict()` calls in flight at once (default 4: batches wait at the model while earlier ones are
+   * collected and written, so a model running in worker threads is not left idle between pages).
+   */
   predictAhead?: number;
   /**
    * Asked once the chunk's writes are done (also when it fails after writing): true when another run of
@@ -148,7 +151,7 @@ export async function runBulkChunk(
   const version = model.modelVersion;
   const batchSize = Math.max(1, payload.batch);
   const fetchPage = Math.max(1, options.fetchPage ?? Math.ceil(250 / batchSize) * batchSize);
-  const depth = Math.max(1, options.predictAhead ?? 2);
+  const depth = Math.max(1, options.predictAhead ?? 4);
   const total = payload.taskIds.length;
   const failed: BulkTaskFailure[] = [];
   const writer = new WriteBack(client, payload.project, total, options);
