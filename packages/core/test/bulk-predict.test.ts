@@ -422,20 +422,21 @@ describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
     await ls?.close();
     await redis?.stop('SIGTERM');
   });
+  /** Server and workers on this Redis and stand-in, with a job lock of `leaseMs` checked every `stalledMs`. */
+  const bullmqEnv = (leaseMs: number, stalledMs: number): Record<string, string> => ({
+    CACHE_TYPE: 'redis',
+    QUEUE: 'bullmq',
+    REDIS_URL: redis.url,
+    LSML_JOB_LEASE_MS: String(leaseMs),
+    LSML_JOB_STALLED_INTERVAL_MS: String(stalledMs),
+    LABEL_STUDIO_URL: ls.url,
+    LABEL_STUDIO_API_KEY: 'test-token',
+  });
 
   it('two workers share the chunks; kill -9 of one mid-run still leaves exactly one prediction per task', async () => {
     seedProject(ls, 5, 2000);
     const modelDir = tmp();
-    const env = {
-      CACHE_TYPE: 'redis',
-      QUEUE: 'bullmq',
-      REDIS_URL: redis.url,
-      LSML_JOB_LEASE_MS: '2000',
-      LSML_JOB_STALLED_INTERVAL_MS: '1000',
-      LABEL_STUDIO_URL: ls.url,
-      LABEL_STUDIO_API_KEY: 'test-token',
-      BULK_DELAY_MS: '20',
-    };
+    const env = { ...bullmqEnv(2000, 1000), BULK_DELAY_MS: '20' };
     const server = await spawnBackend(fixture, { env, modelDir });
     const w1 = await spawnWorker(fixture, env, modelDir);
     const w2 = await spawnWorker(fixture, env, modelDir);
@@ -458,15 +459,7 @@ describe.skipIf(!HAS_REDIS)('bulk prediction on Redis + BullMQ', () => {
   it('a worker that stalls while alive loses its chunk to another, wakes up and writes too: still exactly one prediction per task', async () => {
     const ids = seedProject(ls, 30, 40);
     const modelDir = tmp();
-    const env = {
-      CACHE_TYPE: 'redis',
-      QUEUE: 'bullmq',
-      REDIS_URL: redis.url,
-      LSML_JOB_LEASE_MS: '1000',
-      LSML_JOB_STALLED_INTERVAL_MS: '300',
-      LABEL_STUDIO_URL: ls.url,
-      LABEL_STUDIO_API_KEY: 'test-token',
-    };
+    const env = bullmqEnv(1000, 300);
     // Worker A reads the chunk, then sits in predict() long enough to be frozen there (the delay costs
     // nothing: its timer is long due when A is thawed).
     const a = await spawnWorker(fixture, { ...env, BULK_DELAY_MS: '5000' }, modelDir);

@@ -43,7 +43,8 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor {
           onProgress: (handled, total) => control.progress((handled / total) * 100, `${handled}/${total} tasks`),
           // A retry, or a run whose worker lost its claim (stalled while alive), may have raced another
           // run of the chunk: it verifies and deduplicates. A first run that kept its claim did not.
-          mayHaveRaced: async () => job.attempts > 1 || !(await (control.holdsClaim?.() ?? Promise.resolve(false))),
+          // A queue that cannot tell (no holdsClaim) counts as a possible race: verifying is only a read.
+          mayHaveRaced: async () => job.attempts > 1 || !control.holdsClaim || !(await control.holdsClaim()),
         });
         if (result.verified) {
           const log = { job: job.id, bulk_job: chunk.bulkJob, chunk: chunk.index, attempt: job.attempts, deduplicated: result.deduplicated };
