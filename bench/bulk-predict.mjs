@@ -15,7 +15,9 @@
 // then has none of the bulk path's listing and write-back to do. Both sides load the same model folder
 // through the same fixture, with the same batch size, over the same texts (the baseline's requests
 // cycle through the corpus), and the baseline runs right after the 1-worker run, so that both see
-// the same machine (this host may be shared).
+// the same machine (this host may be shared). The stand-in plays Label Studio, a server on its own
+// machine in any deployment; here it shares the 2 cores with lsml, so it serves pages from each task's
+// data kept as JSON text (as Label Studio's database keeps it) and its CPU per task is a row of its own.
 //
 // Knobs: BULK_TASKS, BULK_CHUNK (1000), BULK_BATCH (64); BULK_ONLY=one (only the 1-worker run and the
 // baseline); BULK_PROFILE=<dir> (V8 CPU profiles of every lsml process); BULK_WORKER_LOG=<file>

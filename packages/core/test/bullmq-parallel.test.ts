@@ -74,6 +74,23 @@ describe.skipIf(!HAS_REDIS)('BullMQ parallel lane', () => {
       expect((await queue.listJobs('9'))[0]!.events).toHaveLength(1);
       expect((await queue.submit('9', null, event('ANNOTATION_UPDATED'))).job!.id).toBe(first.id);
       expect((await queue.listJobs('9'))[0]!.events.map((e) => e.event)).toEqual(['ANNOTATION_CREATED', 'ANNOTATION_UPDATED']);
+      // listJobs keeps the events it read: a join after that is still seen, also once the job has
+      // started (events read while it was queued are checked against the list's length).
+      expect((await queue.submit('9', null, event('ANNOTATION_DELETED'))).job!.id).toBe(first.id);
+      let seen: string[] = [];
+      queue.startWorker(async (job) => {
+        seen = job.events.map((e) => e.event);
+        return { result: null, modelVersion: null };
+      });
+      const deadline = Date.now() + 20_000;
+      while ((await queue.getJob(first.id))!.status !== 'finished') {
+        if (Date.now() > deadline) throw new Error('the job did not finish');
+        await sleep(50);
+      }
+      const names = ['ANNOTATION_CREATED', 'ANNOTATION_UPDATED', 'ANNOTATION_DELETED'];
+      expect(seen).toEqual(names);
+      expect((await queue.listJobs('9'))[0]!.events.map((e) => e.event)).toEqual(names);
+      expect((await queue.listJobs('9'))[0]!.events.map((e) => e.event)).toEqual(names);
     } finally {
       await queue.close();
     }

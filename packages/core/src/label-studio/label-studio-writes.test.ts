@@ -43,6 +43,31 @@ describe('LabelStudioClient writes', () => {
     expect(ls.requests.filter((r) => r === 'POST /api/projects/3/import/predictions')).toHaveLength(6);
   });
 
+  it('the stand-in serves a page as the JSON Label Studio sends, and a task whose data was replaced with its new data', async () => {
+    const ls = await standIn();
+    const ids = ls.addTasks(5, 3, (id) => ({ text: `task ${id}: "quoted"\nünïcode 😀`, n: id }));
+    ls.tasks.get(ids[1]!)!.annotations.push({ id: 7, result: [], was_cancelled: false });
+    const client = new LabelStudioClient({ url: ls.url, apiKey: 'test-token' });
+    await client.importPredictions(5, [pred(ids[2]!)]);
+    ls.tasks.get(ids[0]!)!.data = { text: 'replaced' };
+    const get = async (query: string) => {
+      const res = await fetch(`${ls.url}/api/tasks/?project=5&page=1&page_size=10&${query}`, { headers: { Authorization: 'Token test-token' } });
+      return res.text();
+    };
+    const page = await get('fields=all');
+    const parsed = JSON.parse(page) as { tasks: Array<Record<string, unknown>> };
+    // The text is exactly what JSON.stringify makes of the tasks, in Label Studio's key order.
+    expect(JSON.stringify(parsed)).toBe(page);
+    expect(parsed.tasks.map((t) => Object.keys(t))).toEqual(ids.map(() => ['id', 'project', 'data', 'total_annotations', 'total_predictions', 'annotations', 'predictions']));
+    expect(parsed.tasks.map((t) => t.data)).toEqual([{ text: 'replaced' }, { text: `task ${ids[1]}: "quoted"\nünïcode 😀`, n: ids[1] }, { text: `task ${ids[2]}: "quoted"\nünïcode 😀`, n: ids[2] }]);
+    expect(parsed.tasks.map((t) => [t.total_annotations, t.total_predictions, (t.annotations as unknown[]).length, (t.predictions as unknown[]).length])).toEqual([
+      [0, 0, 0, 0],
+      [1, 0, 1, 0],
+      [0, 1, 0, 1],
+    ]);
+    expect(JSON.parse(await get('fields=task_only')).tasks[0]).toEqual({ id: ids[0], project: 5, data: { text: 'replaced' }, total_annotations: 0, total_predictions: 0 });
+  });
+
   it('lists tasks page by page with filters: missing version, unannotated, ids, view', async () => {
     const ls = await standIn();
     const ids = ls.addTasks(1, 30);

@@ -161,6 +161,26 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
     if (list) list.splice(list.indexOf(p), 1);
     predictionsPerProject.set(p.project, (predictionsPerProject.get(p.project) ?? 1) - 1);
   };
+  // Each task's `data` as JSON, serialised when the task is added (Label Studio keeps it as JSON in its
+  // database) and keyed by the data object: assign `task.data` to change it. The stand-in plays a
+  // server that runs on its own machine; in the benchmarks it shares the cores with lsml, so a page is
+  // assembled from these texts rather than stringified task by task.
+  const dataJson = new WeakMap<object, string>();
+  const dataText = (data: Record<string, unknown>): string => {
+    let text = dataJson.get(data);
+    if (text === undefined) dataJson.set(data, (text = JSON.stringify(data)));
+    return text;
+  };
+  // A page without `include`: the JSON.stringify of taskJson's objects, in the same key order.
+  const pageText = (slice: StandInTask[], fields: string, totals: Record<string, number>): string => {
+    let out = '{"tasks":[';
+    slice.forEach((t, i) => {
+      const preds = byTask.get(t.id) ?? [];
+      out += `${i ? ',' : ''}{"id":${t.id},"project":${t.project},"data":${dataText(t.data)},"total_annotations":${t.annotations.length},"total_predictions":${preds.length}`;
+      out += fields === 'all' ? `,"annotations":${JSON.stringify(t.annotations)},"predictions":${JSON.stringify(preds)}}` : '}';
+    });
+    return `${out}],${JSON.stringify(totals).slice(1)}`;
+  };
   const taskJson = (t: StandInTask, fields: string, include: string[] | undefined) => {
     const preds = byTask.get(t.id) ?? [];
     const base = { id: t.id, project: t.project, data: t.data, total_annotations: t.annotations.length, total_predictions: preds.length };
@@ -242,12 +262,10 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const totalPredictions =
         list === byProject.get(project) ? (predictionsPerProject.get(project) ?? 0) : list.reduce((n, t) => n + (byTask.get(t.id)?.length ?? 0), 0);
       const totalAnnotations = list.reduce((n, t) => n + t.annotations.length, 0);
-      return json(res, 200, {
-        tasks: slice.map((t) => taskJson(t, fields, include?.length ? include : undefined)),
-        total: list.length,
-        total_annotations: totalAnnotations,
-        total_predictions: totalPredictions,
-      });
+      const totals = { total: list.length, total_annotations: totalAnnotations, total_predictions: totalPredictions };
+      if (include?.length) return json(res, 200, { tasks: slice.map((t) => taskJson(t, fields, include)), ...totals });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(pageText(slice, fields, totals));
+      return;
     }
     if (req.method === 'POST' && url.pathname === '/api/predictions/') {
       const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
@@ -323,6 +341,7 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
       const ids: number[] = [];
       for (let i = 0; i < count; i++, next++) {
         const task = { id: next, project, data: data(next), annotations: [] };
+        dataText(task.data);
         tasks.set(next, task);
         const list = byProject.get(project) ?? [];
         list.push(task);

@@ -44,8 +44,8 @@ export interface BullmqTrainingQueueOptions {
 
 const now = () => new Date().toISOString();
 
-/** Jobs whose (settled) events listJobs keeps in memory. */
-const SETTLED_EVENTS_CACHE = 5000;
+/** Jobs whose events listJobs keeps in memory. */
+const EVENTS_CACHE = 5000;
 
 /**
  * Submit: record the event in the project's backlog; once the backlog weighs `threshold`, move it into
@@ -111,7 +111,8 @@ export class BullmqTrainingQueue implements TrainingQueue {
   private readonly running = new Map<string, AbortController>();
   private readonly gate = new SharedExclusiveGate();
   /** Events of jobs past `queued` (they no longer change), by job id. */
-  private readonly settledEvents = new Map<string, TrainingEvent[]>();
+  /** Events read per job; `final` once read after the job left the queue (they cannot grow then). */
+  private readonly knownEvents = new Map<string, { events: TrainingEvent[]; final: boolean }>();
   private closing = false;
 
   constructor(options: BullmqTrainingQueueOptions) {
@@ -202,33 +203,56 @@ export class BullmqTrainingQueue implements TrainingQueue {
     if (ids.length === 0) return [];
     // Pipelined (one round trip for all hashes, one for the event lists still needed), not two
     // commands per job: a bulk job has hundreds of chunk jobs and /job_status lists them on every poll.
-    // A job's events only grow while it is queued (SUBMIT_LUA joins queued jobs only), so the events of
-    // a started or ended job are read once and kept (a bounded cache; parsed events are shared).
+    // Events are kept once read (a bounded cache; parsed events are shared). A job's events only grow
+    // while it is queued (SUBMIT_LUA joins queued jobs only, by appending), so a started or ended job's
+    // are final, and a queued job's are still valid while its list has the same length: a queued bulk
+    // chunk carries its task ids in its event, and re-reading a large job's every poll was most of
+    // /job_status's cost.
     const hashes = this.redis.pipeline();
     for (const id of ids) hashes.hgetall(this.jobKey(id));
     const hashReplies = (await hashes.exec()) ?? [];
-    const need: number[] = [];
     const eventsOf: Array<TrainingEvent[] | undefined> = new Array(ids.length);
+    const lists = this.redis.pipeline();
+    const asked: Array<{ i: number; lengthOnly: boolean; final: boolean }> = [];
     for (let i = 0; i < ids.length; i++) {
       const [err, hash] = hashReplies[i] ?? [null, {}];
       if (err) throw err;
       const status = (hash as Record<string, string>).status;
-      const cached = status !== undefined && status !== 'queued' ? this.settledEvents.get(ids[i]!) : undefined;
-      if (cached) eventsOf[i] = cached;
-      else need.push(i);
+      // Seen in the hash before the list is read: a job no longer queued then has its final events.
+      const final = status !== undefined && status !== 'queued';
+      const known = this.knownEvents.get(ids[i]!);
+      if (known?.final && final) eventsOf[i] = known.events;
+      else {
+        const key = `${this.jobKey(ids[i]!)}:events`;
+        if (known) lists.llen(key);
+        else lists.lrange(key, 0, -1);
+        asked.push({ i, lengthOnly: known !== undefined, final });
+      }
     }
-    if (need.length) {
-      const lists = this.redis.pipeline();
-      for (const i of need) lists.lrange(`${this.jobKey(ids[i]!)}:events`, 0, -1);
-      const listReplies = (await lists.exec()) ?? [];
-      need.forEach((i, k) => {
-        const [err, raw] = listReplies[k] ?? [null, []];
+    if (asked.length) {
+      const replies = (await lists.exec()) ?? [];
+      const grown = this.redis.pipeline();
+      const reread: Array<{ i: number; final: boolean }> = [];
+      asked.forEach(({ i, lengthOnly, final }, k) => {
+        const [err, reply] = replies[k] ?? [null, null];
         if (err) throw err;
-        const events = (raw as string[]).map((e) => JSON.parse(e) as TrainingEvent);
-        eventsOf[i] = events;
-        const status = (hashReplies[i]?.[1] as Record<string, string> | undefined)?.status;
-        if (status !== undefined && status !== 'queued') this.rememberEvents(ids[i]!, events);
+        const known = this.knownEvents.get(ids[i]!);
+        if (lengthOnly && known && Number(reply) === known.events.length) {
+          known.final = final;
+          eventsOf[i] = known.events;
+        } else if (lengthOnly) {
+          grown.lrange(`${this.jobKey(ids[i]!)}:events`, 0, -1);
+          reread.push({ i, final });
+        } else eventsOf[i] = this.rememberEvents(ids[i]!, reply as string[], final);
       });
+      if (reread.length) {
+        const rereplies = (await grown.exec()) ?? [];
+        reread.forEach(({ i, final }, k) => {
+          const [err, raw] = rereplies[k] ?? [null, []];
+          if (err) throw err;
+          eventsOf[i] = this.rememberEvents(ids[i]!, raw as string[], final);
+        });
+      }
     }
     const jobs: TrainingJob[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -238,9 +262,13 @@ export class BullmqTrainingQueue implements TrainingQueue {
     return jobs;
   }
 
-  private rememberEvents(id: string, events: TrainingEvent[]): void {
-    if (this.settledEvents.size >= SETTLED_EVENTS_CACHE) this.settledEvents.delete(this.settledEvents.keys().next().value!);
-    this.settledEvents.set(id, events);
+  /** Parse and keep a job's events (the oldest entry goes when the cache is full). */
+  private rememberEvents(id: string, raw: string[], final: boolean): TrainingEvent[] {
+    const events = raw.map((e) => JSON.parse(e) as TrainingEvent);
+    this.knownEvents.delete(id);
+    if (this.knownEvents.size >= EVENTS_CACHE) this.knownEvents.delete(this.knownEvents.keys().next().value!);
+    this.knownEvents.set(id, { events, final });
+    return events;
   }
 
   async countJobs(): Promise<Partial<Record<JobStatus, number>>> {
