@@ -86,6 +86,34 @@ describe('createThreadPool', () => {
     expect(err).not.toBeInstanceOf(ThreadTaskTimeoutError);
   });
 
+  it('hands a thread its next task early, yet runs its tasks one at a time', async () => {
+    const p = pool({ threads: 1 });
+    await p.run(0);
+    const spans = await Promise.all([1, 2, 3].map(() => p.run<[number, number]>(100, { name: 'span' })));
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+  });
+
+  it('runs again a task that waited on a thread that crashed; a task that can be stopped runs alone', async () => {
+    const p = pool({ threads: 1 });
+    await p.run(0);
+    // The second task is already on the thread when the first one kills it.
+    const [exited, after] = await Promise.allSettled([p.run(null, { name: 'exit' }), p.run<{ input: unknown }>('after exit')]);
+    expect(exited.status === 'rejected' && String(exited.reason)).toMatch(/exited with code: 3/);
+    expect(after).toMatchObject({ status: 'fulfilled', value: { input: 'after exit' } });
+    // A task with a time limit or an abort signal gets a thread to itself: stopping it (terminating
+    // the thread) takes no other task down, neither one waiting behind it nor one running before it.
+    const [timedOut, afterTimeout] = await Promise.allSettled([p.run(20_000, { name: 'spin', timeoutMs: 200 }), p.run<{ input: unknown }>('after timeout')]);
+    expect(timedOut.status === 'rejected' && timedOut.reason).toBeInstanceOf(ThreadTaskTimeoutError);
+    expect(afterTimeout).toMatchObject({ status: 'fulfilled', value: { input: 'after timeout' } });
+    const ac = new AbortController();
+    const running = p.run<number>(300, { name: 'spin' });
+    const waiting = p.run(20_000, { name: 'spin', signal: ac.signal }).catch((err: unknown) => err);
+    setTimeout(() => ac.abort(new Error('client went away')), 100);
+    expect(await running).toBeGreaterThan(0);
+    expect(await waiting).toMatchObject({ name: 'AbortError' });
+  });
+
   it('rejects at once beyond maxQueue waiting tasks, and completes the ones it accepted', async () => {
     const p = pool({ threads: 1, maxQueue: 2 });
     await p.run(0); // the thread is up
