@@ -9,13 +9,14 @@ import { LabelStudioApiError } from './label-studio/label-studio-client.js';
 import { MediaError, isMediaError } from './media/errors.js';
 import { OverloadedError } from './server/admission.js';
 import { HttpError } from './server/http-errors.js';
-import { JobCanceledError } from './training/training-job.js';
+import { JobCanceledError, JobClaimLostError } from './training/training-job.js';
 
 describe('core errors extend LsmlError', () => {
   const cases: Array<[Error, string, string, number]> = [
     [new HttpError(404, 'Not Found'), 'HttpError', 'http_error', 404],
     [new OverloadedError(2), 'OverloadedError', 'overloaded', 503],
     [new JobCanceledError(), 'JobCanceledError', 'job_canceled', 409],
+    [new JobClaimLostError(), 'JobClaimLostError', 'job_claim_lost', 409],
     [new LabelConfigError('syntax', 'bad xml'), 'LabelStudioXMLSyntaxErrorSentryIgnored', 'label_config_syntax', 422],
     [new LabelConfigError('value', 'no tags'), 'ValueError', 'label_config_value', 422],
     [new LabelConfigError('limit', 'too big'), 'LabelStudioXMLSyntaxErrorSentryIgnored', 'label_config_limit', 422],

@@ -17,7 +17,7 @@ import { hasPredictionOf, type LabelStudioClient, type PredictionWrite, type Tas
 import type { LabelStudioMLBase } from '../model/label-studio-ml-base.js';
 import { normalizePredictions } from '../protocol/model-response.js';
 import type { Task } from '../protocol/types.js';
-import type { JobStatus, TrainingJob, TrainingQueue } from '../training/training-job.js';
+import { JobClaimLostError, type JobStatus, type TrainingJob, type TrainingQueue } from '../training/training-job.js';
 
 /** The webhook-style event name a chunk job carries; the job processor dispatches on it. */
 export const BULK_PREDICT_EVENT = 'LSML_BULK_PREDICT_CHUNK';
@@ -106,6 +106,11 @@ export interface RunBulkChunkOptions {
    * ({@link dedupeChunk}). Without it the chunk is never verified.
    */
   mayHaveRaced?: () => boolean | Promise<boolean>;
+  /**
+   * Asked before each write: false once this run lost its claim on the job (its worker stalled and the
+   * job went to another). The chunk then writes nothing more and fails with {@link JobClaimLostError}.
+   */
+  holdsClaim?: () => Promise<boolean>;
 }
 
 function errorText(err: unknown): string {
@@ -348,6 +353,11 @@ class WriteBack {
   }
 
   private async send(items: PredictionWrite[], tasks: number): Promise<void> {
+    // A stalled worker that wakes up after its chunk went to another run writes nothing more. (A stall
+    // between this check and the write is still possible: the run then deduplicates, see mayHaveRaced.)
+    if (items.length && this.options.holdsClaim && !(await this.options.holdsClaim())) {
+      throw new JobClaimLostError(`bulk chunk: this run lost its claim on the job before writing ${items.length} predictions; another run has the chunk`);
+    }
     if (items.length) await this.client.importPredictions(this.project, items, { signal: this.options.signal });
     this.written += items.length;
     this.handled += tasks;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { connectRedis } from '../state/redis-store.js';
 import {
   JobCanceledError,
+  JobClaimLostError,
   type JobProcessor,
   type JobStatus,
   type SubmitOptions,
@@ -364,6 +365,11 @@ export class BullmqTrainingQueue implements TrainingQueue {
         );
         this.logger?.info({ job: id, project: projectId, model_version: outcome.modelVersion }, 'Training job finished');
       } catch (err) {
+        if (err instanceof JobClaimLostError) {
+          // Stalled past its lock: the job is another worker's now, and so is its state.
+          this.logger?.warn({ job: id, project: projectId }, 'Job lost to another worker while this one stalled; it stopped and leaves the job to that run');
+          return;
+        }
         if (abort.signal.aborted && !(abort.signal.reason instanceof JobCanceledError)) {
           // Shutdown: hand the job back to the queue for another worker.
           await this.redis.hset(this.jobKey(id), 'status', 'queued', 'message', 'requeued: the worker shut down during training');

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import {
   JobCanceledError,
+  JobClaimLostError,
   type JobProcessor,
   type JobStatus,
   type SubmitOptions,
@@ -303,7 +304,10 @@ export class SqliteTrainingQueue implements TrainingQueue {
         .run(now(), outcome.modelVersion, JSON.stringify(outcome.result ?? null), job.id);
       this.logger?.info({ job: job.id, project: job.projectId, model_version: outcome.modelVersion }, 'Training job finished');
     } catch (err) {
-      if (abort.signal.aborted && !(abort.signal.reason instanceof JobCanceledError)) {
+      if (err instanceof JobClaimLostError) {
+        // Stalled past its lease: the row is another run's now.
+        this.logger?.warn({ job: job.id, project: job.projectId }, 'Job lost to another run while this one stalled; it stopped and leaves the job to that run');
+      } else if (abort.signal.aborted && !(abort.signal.reason instanceof JobCanceledError)) {
         this.requeue(job.id, 'requeued: the process shut down during training', true);
         this.logger?.warn({ job: job.id }, 'Training job interrupted by shutdown; it will run again');
       } else {

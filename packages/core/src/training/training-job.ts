@@ -125,6 +125,17 @@ export class JobCanceledError extends LsmlError {
   }
 }
 
+/**
+ * A run of a job found that it no longer holds its claim (a stalled worker whose lock or lease lapsed):
+ * another run has the job, so this one stops, and the queue leaves the job's state to that run.
+ */
+export class JobClaimLostError extends LsmlError {
+  constructor(message = 'This run lost its claim on the job: another run has it') {
+    super('job_claim_lost', message, { status: 409 });
+    this.name = 'JobClaimLostError';
+  }
+}
+
 /** The `POST /job_status` answer: LS reads `job_status`; the rest is for people and dashboards. */
 export function jobStatusBody(job: TrainingJob): Record<string, unknown> {
   return {
