@@ -323,6 +323,26 @@ describe('bulk prediction on the embedded queue', () => {
     expect(counts.filter((n) => n === 0)).toHaveLength(200);
   });
 
+  it('the embedded queue runs waiting jobs back to back, not one per poll interval', async () => {
+    // A bulk job is hundreds of chunk jobs: a poll between them left the model idle (966 tasks/s).
+    const queue = new SqliteTrainingQueue({ file: path.join(tmp(), 'queue.db'), logger: silent, pollMs: 5_000 });
+    const ran: string[] = [];
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    queue.startWorker(async (job) => {
+      ran.push(job.projectId);
+      if (ran.length === 4) finish();
+      return { result: null, modelVersion: null };
+    });
+    const started = Date.now();
+    for (const p of ['a', 'b', 'c', 'd']) await queue.submit(p, null, { event: 'X', data: {}, receivedAt: new Date().toISOString() });
+    await done;
+    // Without it: three poll intervals, 15 s.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(ran).toEqual(['a', 'b', 'c', 'd']);
+    await queue.close();
+  });
+
   it('the embedded queue leaves a job it lost to another run alone', async () => {
     const file = path.join(tmp(), 'queue.db');
     const queue = new SqliteTrainingQueue({ file, logger: silent, pollMs: 20 });

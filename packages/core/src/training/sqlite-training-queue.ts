@@ -229,26 +229,29 @@ export class SqliteTrainingQueue implements TrainingQueue {
     this.timer = setTimeout(() => void this.tick(), 0);
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.pollMs): void {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), this.pollMs);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
     this.timer.unref();
   }
 
   private async tick(): Promise<void> {
     if (this.closed || this.running || !this.processor) return;
+    let ran = false;
     try {
       this.recover(false);
       const job = this.claim();
-      if (job) await this.run(job, this.processor);
+      if (job) {
+        ran = true;
+        await this.run(job, this.processor);
+      }
     } catch (err) {
       this.logger?.error({ err }, 'Training queue error');
     }
-    if (!this.closed) {
-      // Look again at once after a job, in case more are waiting.
-      this.schedule();
-    }
+    // After a job, look again at once: more may be waiting (a bulk job's chunks are hundreds of jobs,
+    // and a poll interval between them left the model idle most of the time). Idle: poll.
+    if (!this.closed) this.schedule(ran ? 0 : this.pollMs);
   }
 
   /** Oldest waiting job of a project that has nothing running; claimed under a lease. */
