@@ -4,7 +4,7 @@
 // Rows: tasks/s with 1 and 2 workers and their ratio; a run where one of 2 workers is killed -9 mid-run
 // and every task still ends with exactly one prediction of the version (read from the stand-in's store);
 // end-to-end tasks/s (1 worker) vs the same model's /predict throughput alone, in the same run (each twice,
-// interleaved, best kept).
+// interleaved, best kept); `lsml predict --project` with the embedded queue (no Redis), one process.
 //
 // The model is the issue's "tiny text classifier": the reference app's classifier (apps/text-classifier:
 // hashed unigrams -> calibrated logistic regression, scored in a worker thread, with the app's own
@@ -182,6 +182,35 @@ async function bulkRun(ls, project, workers, { killAt } = {}) {
 }
 
 /**
+ * `lsml predict --project P` as a user runs it without Redis: the embedded queue, planning, chunks and
+ * the model all in that one process. Returns tasks/s from start to exit (model load included).
+ */
+async function cliRun(ls, project) {
+  ls.labelConfigs.set(project, CONFIG);
+  ls.addTasks(project, N, (id) => ({ text: textOf(id) }));
+  const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsml-bench-bulk-cli-'));
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'predict', model, '--project', String(project), '--batch', String(BATCH), '--chunk-size', String(CHUNK), '--model-dir', modelDir], {
+    env: { ...process.env, ...MODEL_ENV, LABEL_STUDIO_URL: ls.url, LABEL_STUDIO_API_KEY: 'test-token' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (c) => {
+    err = (err + c).slice(-2000);
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  const seconds = (Date.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`lsml predict exited ${code}: ${err}`);
+  let missing = 0;
+  let duplicated = 0;
+  for (const n of ls.predictionCounts(project, VERSION).values()) {
+    if (n === 0) missing++;
+    if (n > 1) duplicated++;
+  }
+  return { tasksPerS: Math.round(N / seconds), seconds, status: 'finished', missing, duplicated };
+}
+
+/**
  * The same model's /predict alone: batches of BATCH tasks, 2 connections, one server process. The
  * requests go through the corpus as the bulk run does (each connection cycles through one body per
  * BATCH mails), so both sides classify the same texts.
@@ -219,6 +248,8 @@ try {
   const one = oneRuns.reduce((a, b) => (b.tasksPerS > a.tasksPerS ? b : a));
   const predictAlone = baselines.reduce((a, b) => (b.tasksPerS > a.tasksPerS ? b : a));
   console.error(`  1 worker: ${oneRuns.map((r) => r.tasksPerS).join(', ')} tasks/s; /predict alone: ${baselines.map((r) => r.tasksPerS).join(', ')} tasks/s (best of each kept)`);
+  const cli = await cliRun(ls, 5);
+  console.error(`  lsml predict (embedded queue): ${cli.tasksPerS} tasks/s`);
   const two = ONLY_ONE ? null : await bulkRun(ls, 2, 2);
   const kill = ONLY_ONE ? null : await bulkRun(ls, 3, 2, { killAt: 0.3 });
   const exact = (r) => r.status === 'finished' && r.missing === 0 && r.duplicated === 0;
@@ -227,6 +258,7 @@ try {
     ...(two ? [resultRow('tasks/s, 2 workers vs 1 (2-core machine)', { value: two.tasksPerS, unit: 'tasks/s', baseline: one.tasksPerS, goal: 'exactly one prediction per task', met: exact(two) })] : []),
     ...(kill ? [resultRow('kill -9 of 1 of 2 workers at 30%: tasks missing + duplicated', { value: kill.missing + kill.duplicated, goal: '0 and job finished', met: kill.killed && exact(kill) })] : []),
     resultRow('end-to-end tasks/s (1 worker) vs /predict alone (best of 2 each)', { value: one.tasksPerS, unit: 'tasks/s', baseline: predictAlone.tasksPerS, goal: '>= 0.7x', met: one.tasksPerS >= 0.7 * predictAlone.tasksPerS }),
+    resultRow('lsml predict --project (embedded queue, one process, model load included) vs /predict alone', { value: cli.tasksPerS, unit: 'tasks/s', baseline: predictAlone.tasksPerS, goal: 'exactly one prediction per task', met: exact(cli) }),
     // Figures without a goal: CPU per task, which other load on the host does not change.
     ...(one.lsmlCpuUs !== null && predictAlone.cpuUs !== null
       ? [
