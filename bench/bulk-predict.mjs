@@ -124,6 +124,17 @@ function startWorker(env, modelDir) {
   });
 }
 
+/** Tasks of the project with no prediction of the version, and with more than one (the stand-in's store). */
+function missingAndDuplicated(ls, project) {
+  let missing = 0;
+  let duplicated = 0;
+  for (const n of ls.predictionCounts(project, VERSION).values()) {
+    if (n === 0) missing++;
+    if (n > 1) duplicated++;
+  }
+  return { missing, duplicated };
+}
+
 const post = async (url, body) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
 
 /** One bulk run on a fresh Redis and project: returns tasks/s from submit to finished. */
@@ -166,14 +177,7 @@ async function bulkRun(ls, project, workers, { killAt } = {}) {
     // The lsml processes and Redis; the stand-in (Label Studio's share) and the poller run in this one.
     const lsmlCpuUs = cpu0 === null || cpu1 === null ? null : perTaskUs(cpu1 - cpu0, N);
     const standInCpuUs = perTaskUs(benchCpuSeconds() - bench0, N);
-    const counts = ls.predictionCounts(project, VERSION);
-    let missing = 0;
-    let duplicated = 0;
-    for (const n of counts.values()) {
-      if (n === 0) missing++;
-      if (n > 1) duplicated++;
-    }
-    return { tasksPerS: Math.round(N / seconds), seconds, status: status.job_status, missing, duplicated, killed, lsmlCpuUs, standInCpuUs };
+    return { tasksPerS: Math.round(N / seconds), seconds, status: status.job_status, ...missingAndDuplicated(ls, project), killed, lsmlCpuUs, standInCpuUs };
   } finally {
     for (const w of ws) await w.stop();
     await server.stop();
@@ -201,13 +205,7 @@ async function cliRun(ls, project) {
   const code = await new Promise((resolve) => child.once('exit', resolve));
   const seconds = (Date.now() - t0) / 1000;
   if (code !== 0) throw new Error(`lsml predict exited ${code}: ${err}`);
-  let missing = 0;
-  let duplicated = 0;
-  for (const n of ls.predictionCounts(project, VERSION).values()) {
-    if (n === 0) missing++;
-    if (n > 1) duplicated++;
-  }
-  return { tasksPerS: Math.round(N / seconds), seconds, status: 'finished', missing, duplicated };
+  return { tasksPerS: Math.round(N / seconds), seconds, status: 'finished', ...missingAndDuplicated(ls, project) };
 }
 
 /**
