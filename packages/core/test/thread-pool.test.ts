@@ -125,5 +125,11 @@ describe('createThreadPool', () => {
     expect((await Promise.all(accepted)).every((id) => id > 0)).toBe(true);
     // With the queue drained, it accepts again.
     expect(await p.run<number>(1, { name: 'sleep' })).toBeGreaterThan(0);
+    // No waiting place at all: only what the threads run is accepted.
+    const none = pool({ threads: 1, maxQueue: 0 });
+    await none.run(0);
+    const running = none.run<number>(200, { name: 'sleep' });
+    await expect(none.run(10, { name: 'sleep' })).rejects.toBeInstanceOf(ThreadPoolFullError);
+    expect(await running).toBeGreaterThan(0);
   });
 });

@@ -93,13 +93,15 @@ export function createThreadPool(file: string | URL, options: ThreadPoolOptions 
   let destroyed = false;
   // Each thread runs our small bootstrap (dist/thread-worker.js), which imports the user's module —
   // through tsx for `.ts`, as the model file was loaded.
+  // A task handed to a thread behind the running one waits too: it counts against maxQueue (and with
+  // fewer waiting places than threads, each thread holds only the task it runs).
+  const perThread = maxQueue >= threads * (TASKS_PER_THREAD - 1) ? TASKS_PER_THREAD : 1;
   const piscina = new Piscina({
     filename: new URL('./thread-worker.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
-    concurrentTasksPerWorker: TASKS_PER_THREAD,
-    // A task handed to a thread behind the running one waits too: it counts against maxQueue.
-    maxQueue: Math.max(1, maxQueue - threads * (TASKS_PER_THREAD - 1)),
+    concurrentTasksPerWorker: perThread,
+    maxQueue: maxQueue - threads * (perThread - 1),
     workerData: { nice: niceFrom(options.nice), started },
   });
   // A thread that crashes fails every task it holds. The one waiting behind the crashed one had not
@@ -122,7 +124,7 @@ export function createThreadPool(file: string | URL, options: ThreadPoolOptions 
           if (timeout?.aborted && !opts.signal?.aborted) {
             throw new ThreadTaskTimeoutError(`thread task ${opts.name ?? 'default'} of ${href} ran longer than ${timeoutMs} ms; its thread was terminated`);
           }
-          if (err instanceof Error && err.message === 'Task queue is at limit') {
+          if (err instanceof Error && (err.message === 'Task queue is at limit' || err.message === 'No task queue available and all Workers are busy')) {
             throw new ThreadPoolFullError(`thread pool is full: ${maxQueue} tasks already wait for ${threads} thread(s)`);
           }
           if (!destroyed && !signal?.aborted && attempt < MAX_TRIES && diedWaiting(err, id)) continue;
