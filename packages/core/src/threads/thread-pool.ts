@@ -91,11 +91,11 @@ export function createThreadPool(file: string | URL, options: ThreadPoolOptions 
   const started = new Int32Array(new SharedArrayBuffer(4 * STARTED_SLOTS));
   let seq = 0;
   let destroyed = false;
-  // Each thread runs our small bootstrap (dist/thread-worker.js), which imports the user's module —
-  // through tsx for `.ts`, as the model file was loaded.
   // A task handed to a thread behind the running one waits too: it counts against maxQueue (and with
   // fewer waiting places than threads, each thread holds only the task it runs).
   const perThread = maxQueue >= threads * (TASKS_PER_THREAD - 1) ? TASKS_PER_THREAD : 1;
+  // Each thread runs our small bootstrap (dist/thread-worker.js), which imports the user's module —
+  // through tsx for `.ts`, as the model file was loaded.
   const piscina = new Piscina({
     filename: new URL('./thread-worker.js', import.meta.url).href,
     minThreads: threads,
