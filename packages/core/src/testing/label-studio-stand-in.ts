@@ -171,13 +171,13 @@ export async function startLabelStudioStandIn(options: LabelStudioStandInOptions
     if (text === undefined) dataJson.set(data, (text = JSON.stringify(data)));
     return text;
   };
-  // A page without `include`: the JSON.stringify of taskJson's objects, in the same key order.
+  // A page without `include`: the JSON.stringify of taskJson's objects (id, project and data lead them),
+  // with each task's data from its kept text.
   const pageText = (slice: StandInTask[], fields: string, totals: Record<string, number>): string => {
     let out = '{"tasks":[';
     slice.forEach((t, i) => {
-      const preds = byTask.get(t.id) ?? [];
-      out += `${i ? ',' : ''}{"id":${t.id},"project":${t.project},"data":${dataText(t.data)},"total_annotations":${t.annotations.length},"total_predictions":${preds.length}`;
-      out += fields === 'all' ? `,"annotations":${JSON.stringify(t.annotations)},"predictions":${JSON.stringify(preds)}}` : '}';
+      const { id, project, data: _data, ...rest } = taskJson(t, fields, undefined);
+      out += `${i ? ',' : ''}{"id":${String(id)},"project":${String(project)},"data":${dataText(t.data)},${JSON.stringify(rest).slice(1)}`;
     });
     return `${out}],${JSON.stringify(totals).slice(1)}`;
   };

@@ -45,7 +45,7 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor {
           // run of the chunk: it verifies and deduplicates. A first run that kept its claim did not.
           // A queue that cannot tell (no holdsClaim) counts as a possible race: verifying is only a read.
           mayHaveRaced: async () => job.attempts > 1 || !control.holdsClaim || !(await control.holdsClaim()),
-          holdsClaim: control.holdsClaim ? () => control.holdsClaim!() : undefined,
+          holdsClaim: control.holdsClaim?.bind(control),
         });
         if (result.verified) {
           const log = { job: job.id, bulk_job: chunk.bulkJob, chunk: chunk.index, attempt: job.attempts, deduplicated: result.deduplicated };
